@@ -1,0 +1,100 @@
+// The backend-neutral operation interface, as awaitables. net/ (and any user
+// code that owns raw fds) builds on these; none of them knows which backend
+// runs. Each awaits to a Result; raw results follow the CQE convention
+// (>= 0 value, < 0 -errno) until they are mapped here.
+#pragma once
+
+#include <ringo/engine/op_awaiter.hpp>
+#include <ringo/engine/result.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <sys/socket.h>
+
+namespace ringo {
+
+// Turns a raw op result (< 0) into an error_code: ringo's own for cancel,
+// deadline and "no runtime", the system category for every errno.
+std::error_code io_error(int raw) noexcept;
+
+// Deadline as the runtime keeps it (steady clock, ns since its epoch).
+inline std::int64_t to_deadline_ns(std::chrono::steady_clock::time_point t) noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+namespace detail {
+
+// Maps a raw result to Result<std::size_t>, naming the operation on error.
+struct SizeResult {
+    const char* what;
+    Result<std::size_t> operator()(int r) const {
+        if (r >= 0) return static_cast<std::size_t>(r);
+        return Result<std::size_t>(io_error(r), what);
+    }
+};
+struct VoidResult {
+    const char* what;
+    Result<void> operator()(int r) const {
+        if (r >= 0) return {};
+        return Result<void>(io_error(r), what);
+    }
+};
+struct FdResult {
+    const char* what;
+    Result<int> operator()(int r) const {
+        if (r >= 0) return r;
+        return Result<int>(io_error(r), what);
+    }
+};
+
+using SizeOp = MappedOp<SizeResult>;
+using VoidOp = MappedOp<VoidResult>;
+using FdOp = MappedOp<FdResult>;
+
+}  // namespace detail
+
+// Raw fd operations. The fd must be non-blocking (the epoll backend tries
+// each syscall in place first). Buffers must stay valid until the await
+// ends; if the awaiting frame is destroyed first, the engine cancels the op
+// and waits for the kernel before the frame goes.
+namespace io {
+
+detail::SizeOp recv(int fd, std::span<std::byte> buf, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
+detail::SizeOp send(int fd, std::span<const std::byte> buf, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
+detail::SizeOp recvmsg(int fd, msghdr* msg, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
+detail::SizeOp sendmsg(int fd, const msghdr* msg, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
+// offset: file position; UINT64_MAX (-1) means "the current position".
+detail::SizeOp read(int fd, std::span<std::byte> buf, std::uint64_t offset, std::int64_t deadline_ns = 0) noexcept;
+detail::SizeOp write(int fd, std::span<const std::byte> buf, std::uint64_t offset,
+                     std::int64_t deadline_ns = 0) noexcept;
+// Pending ops on fd complete with operation_canceled before the fd closes.
+detail::VoidOp close(int fd) noexcept;
+detail::VoidOp shutdown(int fd, int how) noexcept;
+detail::VoidOp nop() noexcept;
+// connect: the address is copied into the op; the socket must be non-blocking.
+detail::VoidOp connect(int fd, const sockaddr* addr, socklen_t len, std::int64_t deadline_ns = 0) noexcept;
+
+// accept: the awaitable holds the peer address once it completes.
+class AcceptOp : public detail::OpAwaiter {
+public:
+    AcceptOp(int fd, std::int64_t deadline_ns) noexcept;
+    // The new fd (non-blocking, close-on-exec) and, through peer(), its address.
+    Result<int> await_resume() noexcept;
+    const sockaddr_storage& peer() const noexcept { return peer_; }
+    socklen_t peer_len() const noexcept { return peer_len_; }
+
+private:
+    sockaddr_storage peer_{};
+    socklen_t peer_len_ = 0;
+};
+AcceptOp accept(int fd, std::int64_t deadline_ns = 0) noexcept;
+
+// Closes fd without waiting: through the runtime when there is one (pending
+// ops are cancelled first), else with close(2). For destructors.
+void close_detached(int fd) noexcept;
+
+}  // namespace io
+}  // namespace ringo

@@ -1,0 +1,103 @@
+// The operation descriptor: the one interface between what a program asks for
+// (net/, user code) and the backend that carries it out. It is a plain struct,
+// not a class hierarchy: the io_uring backend turns it into a ring entry, the
+// epoll backend into "try the syscall now, else park until the fd is ready in
+// this direction", and the runtime itself serves the kinds that never reach the
+// kernel (timeout, wait).
+//
+// Ownership: an Op lives in a slot of the runtime's slab (OpPool), never in a
+// coroutine frame. From start until its final completion the slot, and every
+// piece of memory the kernel may touch that lives inside it (the sockaddr of
+// an accept or connect), belong to the engine. See docs/architecture.md.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+
+#include <sys/socket.h>
+
+namespace ringo {
+
+enum class OpKind : std::uint8_t {
+    nop,       // round trip through the backend, nothing else
+    accept,    // fd = listener; addr receives the peer; result = new fd
+    connect,   // fd = socket; addr holds the destination
+    recv,      // fd, buf, len, msg_flags; result = bytes (0 = EOF)
+    send,      // fd, buf, len, msg_flags | MSG_NOSIGNAL; result = bytes
+    recvmsg,   // fd, msg, msg_flags
+    sendmsg,   // fd, msg, msg_flags | MSG_NOSIGNAL
+    read,      // fd, buf, len, offset (-1: current position)
+    write,     // fd, buf, len, offset
+    close,     // fd: pending ops on fd complete (ECANCELED) before the close does
+    shutdown,  // fd, how
+    timeout,   // user space: completes with 0 at the deadline
+    wait,      // user space: completes when something in the runtime signals it
+    count_
+};
+
+inline constexpr std::size_t op_kind_count = static_cast<std::size_t>(OpKind::count_);
+
+const char* op_kind_name(OpKind kind) noexcept;
+
+// Why an op was asked to stop; decides how its -ECANCELED is reported.
+enum class CancelReason : std::uint8_t { none, canceled, timed_out };
+
+namespace detail {
+
+struct CancelScope;
+
+enum class OpState : std::uint8_t {
+    idle,       // acquired, arguments being filled in
+    in_flight,  // handed to a backend (or the timer heap); a completion will come
+    done,       // final completion delivered, result valid
+};
+
+struct Op {
+    // Arguments. Which ones matter depends on kind.
+    OpKind kind = OpKind::nop;
+    OpState state = OpState::idle;
+    CancelReason cancel_reason = CancelReason::none;
+    bool abandoned = false;      // no waiter any more; the engine cleans up
+    int fd = -1;
+    int msg_flags = 0;           // MSG_* for recv/send, `how` for shutdown
+    void* buf = nullptr;
+    std::uint32_t len = 0;
+    std::uint64_t offset = 0;
+    msghdr* msg = nullptr;
+    sockaddr_storage addr{};     // kernel-visible: accept writes, connect reads
+    socklen_t addrlen = 0;
+
+    // Completion, CQE convention: >= 0 value, < 0 -errno.
+    std::int32_t result = 0;
+    std::uint32_t completion_flags = 0;
+
+    // Who to resume, and in which cancellation scope it runs.
+    std::coroutine_handle<> waiter{};
+    CancelScope* scope = nullptr;
+    // Instead of resuming a waiter, the runtime calls this (timers that cancel
+    // a scope, the join of a spawned task). `context` is its argument.
+    void (*on_complete)(Op*) = nullptr;
+    void* context = nullptr;
+    // A pointer somewhere else that names this op while it is in flight (a
+    // stream's pending read); the runtime clears it at completion.
+    Op** owner_slot = nullptr;
+
+    // Deadline (steady clock, ns since its epoch; 0 = none) and its place in
+    // the runtime's timer heap.
+    std::int64_t deadline_ns = 0;
+    std::uint32_t heap_index = UINT32_MAX;
+
+    // Slab identity: user_data = generation << 32 | index.
+    std::uint32_t index = 0;
+    std::uint32_t generation = 0;
+
+    // Intrusive link, used by whichever queue holds the op (free list, a poll
+    // descriptor's waiter slot, the wait list of a join).
+    Op* next = nullptr;
+    // Backend-private word (the epoll backend keeps its readiness tick here).
+    std::uint64_t backend_word = 0;
+};
+
+}  // namespace detail
+}  // namespace ringo

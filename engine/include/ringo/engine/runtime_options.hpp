@@ -1,0 +1,42 @@
+// How a Runtime is built: which backend, how deep its queues, which fast
+// paths it may use. Every fast path has a switch so tests can walk the plain
+// path on a kernel that offers the fast one.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+namespace ringo {
+
+enum class Backend : std::uint8_t {
+    automatic,  // io_uring if it works here, else epoll (says why, once)
+    uring,
+    epoll,
+};
+
+const char* backend_name(Backend b) noexcept;
+// "auto", "uring", "io_uring", "epoll"; nullopt for anything else.
+std::optional<Backend> parse_backend(std::string_view s) noexcept;
+
+struct RuntimeOptions {
+    // automatic defers to the RINGO_BACKEND environment variable when set.
+    Backend backend = Backend::automatic;
+    // Submission queue entries (io_uring) or events per wait (epoll).
+    unsigned queue_depth = 256;
+
+    // Fast paths, each with its plain fallback.
+    bool multishot_accept = true;  // io_uring: one accept request serves many connections
+    bool defer_taskrun = true;     // io_uring: SINGLE_ISSUER|DEFER_TASKRUN ring (linux 6.1)
+    bool speculative_send = true;  // try send() in place before queuing it
+
+    // Called once with a one-line reason when automatic selection falls back,
+    // and for other notices. Empty: print to stderr.
+    std::function<void(std::string_view)> log;
+    // Called when a detached task ends with an exception. Empty: print to stderr.
+    std::function<void(std::exception_ptr)> on_task_exception;
+};
+
+}  // namespace ringo

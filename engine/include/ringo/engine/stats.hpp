@@ -1,0 +1,34 @@
+// Run-time counters of one Runtime. Plain integers updated by the loop's own
+// thread; read them from that thread (Runtime::stats() copies them).
+#pragma once
+
+#include <ringo/engine/op.hpp>
+
+#include <array>
+#include <cstdint>
+
+namespace ringo {
+
+struct Stats {
+    std::array<std::uint64_t, op_kind_count> submitted{};  // by OpKind
+    std::array<std::uint64_t, op_kind_count> completed{};
+    std::uint64_t kernel_entries = 0;   // io_uring_enter or epoll_wait calls, plus inline syscalls
+    std::uint64_t inline_syscalls = 0;  // syscalls tried in place (epoll's first try, speculation)
+    std::uint64_t loop_turns = 0;
+    std::uint64_t tasks_spawned = 0;
+    std::uint64_t ops_canceled = 0;     // cancel requests issued
+    std::uint64_t ops_inline = 0;       // ops that completed without suspending
+
+    std::uint64_t total_submitted() const noexcept {
+        std::uint64_t n = 0;
+        for (auto v : submitted) n += v;
+        return n;
+    }
+    std::uint64_t total_completed() const noexcept {
+        std::uint64_t n = 0;
+        for (auto v : completed) n += v;
+        return n;
+    }
+};
+
+}  // namespace ringo

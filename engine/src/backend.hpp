@@ -1,0 +1,43 @@
+// The interface both kernel backends implement: io_uring (engine/uring) and
+// epoll (compat/epoll). It is batch-level and small on purpose: every method
+// here must be honoured by both, so nothing above it can tell them apart.
+#pragma once
+
+#include <ringo/engine/op.hpp>
+#include <ringo/engine/runtime_options.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace ringo::detail {
+
+class Core;
+
+class IoBackend {
+public:
+    virtual ~IoBackend() = default;
+
+    virtual Backend kind() const noexcept = 0;
+    virtual const char* name() const noexcept = 0;
+
+    // Takes an op of a kernel kind (everything but timeout and wait). Returns
+    // true when it completed during the call: op.result is set and nothing
+    // will be delivered later. Returns false when it is in flight: exactly
+    // one final completion will reach Core::complete.
+    virtual bool start(Op& op) noexcept = 0;
+
+    // Asks that an in-flight op stop early. The op still completes through
+    // Core::complete, with -ECANCELED or with its real result if it won.
+    // Never fails for lack of queue space.
+    virtual void cancel(Op& op) noexcept = 0;
+
+    // Hands queued work to the kernel and waits until at least one completion
+    // arrives, wake() is called, or timeout_ns passes (-1: no limit, 0: do not
+    // wait). Completions go to Core::complete. Returns 0 or -errno.
+    virtual int poll(std::int64_t timeout_ns) noexcept = 0;
+
+    // Interrupts poll() from any thread or a signal handler.
+    virtual void wake() noexcept = 0;
+};
+
+}  // namespace ringo::detail

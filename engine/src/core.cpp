@@ -1,0 +1,378 @@
+#include "core.hpp"
+
+#include "backend_factory.hpp"
+
+#include <fmt/core.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <unistd.h>
+
+namespace ringo::detail {
+
+thread_local Core* tls_core = nullptr;
+
+namespace {
+// Resumes handed out per turn before the loop looks at the kernel again, so
+// a burst of ready tasks cannot starve I/O.
+constexpr int max_resumes_per_turn = 1024;
+
+bool is_user_kind(OpKind k) noexcept { return k == OpKind::timeout || k == OpKind::wait; }
+}  // namespace
+
+std::int64_t now_ns() noexcept {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+Core::Core(RuntimeOptions options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<Core>> Core::create(RuntimeOptions options) {
+    std::unique_ptr<Core> core(new Core(std::move(options)));
+    auto backend = make_backend(*core, core->options_, core->fallback_reason_);
+    if (!backend) return backend.error_info();
+    core->backend_ = std::move(*backend);
+    if (!core->fallback_reason_.empty())
+        core->log(fmt::format("ringo: io_uring unavailable, using epoll: {}", core->fallback_reason_));
+    return core;
+}
+
+Core::~Core() {
+    // block_on drains before it returns; this covers a Runtime destroyed
+    // after a block_on that threw.
+    if (!backend_) return;
+    drain();
+    destroy_leftover_tasks();
+    drain();  // closes started by the frames destroyed just now
+}
+
+// --- ops -------------------------------------------------------------------
+
+bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
+    op->waiter = waiter;
+    op->scope = current_scope;
+    ++stats_.submitted[static_cast<std::size_t>(op->kind)];
+
+    CancelReason reason = current_scope ? current_scope->effective_reason() : CancelReason::none;
+    if (reason == CancelReason::none && stopping_) reason = CancelReason::canceled;
+    int early = 0;
+    if (reason != CancelReason::none)
+        early = reason == CancelReason::timed_out ? err_deadline : -ECANCELED;
+    else if (op->deadline_ns != 0 && op->kind != OpKind::timeout && op->deadline_ns <= now_ns())
+        early = err_deadline;
+    if (early != 0) {
+        op->result = early;
+        op->state = OpState::done;
+        ++stats_.completed[static_cast<std::size_t>(op->kind)];
+        ++stats_.ops_inline;
+        return false;
+    }
+
+    op->state = OpState::in_flight;
+    if (is_user_kind(op->kind)) {
+        start_user_op(op);
+        if (op->state == OpState::done) return false;
+    } else {
+        if (backend_->start(*op)) {
+            op->state = OpState::done;
+            ++stats_.completed[static_cast<std::size_t>(op->kind)];
+            ++stats_.ops_inline;
+            return false;
+        }
+        ++kernel_in_flight_;
+        if (op->deadline_ns != 0) {
+            try {
+                timers_.push(op);
+            } catch (...) {
+                // No memory for the deadline: fail the op rather than lose it.
+                cancel(op, CancelReason::timed_out);
+            }
+        }
+    }
+    if (op->scope) op->scope->current_op = op;
+    return true;
+}
+
+void Core::start_detached(Op* op) noexcept {
+    op->abandoned = true;
+    op->state = OpState::in_flight;
+    ++stats_.submitted[static_cast<std::size_t>(op->kind)];
+    if (backend_->start(*op)) {
+        ++stats_.completed[static_cast<std::size_t>(op->kind)];
+        pool_.release(op);
+        return;
+    }
+    ++kernel_in_flight_;
+}
+
+void Core::start_user_op(Op* op) noexcept {
+    if (op->kind == OpKind::timeout) {
+        if (op->deadline_ns <= now_ns()) {
+            op->result = 0;
+            op->state = OpState::done;
+            ++stats_.completed[static_cast<std::size_t>(op->kind)];
+            ++stats_.ops_inline;
+            return;
+        }
+        try {
+            timers_.push(op);
+        } catch (...) {
+            op->result = -ENOMEM;
+            op->state = OpState::done;
+        }
+        return;
+    }
+    // wait: completed by whoever it waits for (see spawn.cpp); a deadline
+    // bounds it like any op.
+    if (op->deadline_ns != 0) {
+        try {
+            timers_.push(op);
+        } catch (...) {
+            op->result = -ENOMEM;
+            op->state = OpState::done;
+        }
+    }
+}
+
+void Core::complete(Op& op, int result, std::uint32_t flags) noexcept {
+    if (!is_user_kind(op.kind)) --kernel_in_flight_;
+    ++stats_.completed[static_cast<std::size_t>(op.kind)];
+    timers_.remove(&op);
+    if (op.owner_slot) {
+        if (*op.owner_slot == &op) *op.owner_slot = nullptr;
+        op.owner_slot = nullptr;
+    }
+    if (op.scope && op.scope->current_op == &op) op.scope->current_op = nullptr;
+    if (result == -ECANCELED && op.cancel_reason == CancelReason::timed_out) result = err_deadline;
+    op.result = result;
+    op.completion_flags = flags;
+    op.state = OpState::done;
+
+    if (op.abandoned) {
+        // Nobody will look at this result: an fd it produced would leak.
+        if (result >= 0 && op.kind == OpKind::accept) ::close(result);
+        pool_.release(&op);
+        return;
+    }
+    if (op.on_complete) {
+        op.on_complete(&op);
+        return;
+    }
+    try {
+        ready_.push({op.waiter, op.scope});
+    } catch (...) {
+        // The queue could not grow: resume in place rather than lose it.
+        auto* saved = current_scope;
+        current_scope = op.scope;
+        op.waiter.resume();
+        current_scope = saved;
+    }
+}
+
+void Core::cancel(Op* op, CancelReason reason) noexcept {
+    if (op->state != OpState::in_flight) return;
+    if (op->cancel_reason == CancelReason::none) op->cancel_reason = reason;
+    ++stats_.ops_canceled;
+    if (is_user_kind(op->kind)) cancel_user_op(op, reason);
+    else backend_->cancel(*op);
+}
+
+void Core::cancel_user_op(Op* op, CancelReason reason) noexcept {
+    complete(*op, reason == CancelReason::timed_out ? err_deadline : -ECANCELED, 0);
+}
+
+void Core::abandon(Op* op) noexcept {
+    op->abandoned = true;
+    op->waiter = {};
+    op->on_complete = nullptr;
+    if (op->scope && op->scope->current_op == op) op->scope->current_op = nullptr;
+    op->scope = nullptr;
+    if (op->owner_slot) {
+        if (*op->owner_slot == op) *op->owner_slot = nullptr;
+        op->owner_slot = nullptr;
+    }
+    if (is_user_kind(op->kind)) {
+        complete(*op, -ECANCELED, 0);  // frees the slot
+        return;
+    }
+    // The op may name memory in the frame being destroyed (a recv buffer):
+    // the frame must not go until the kernel has let go. Cancel, then turn
+    // the backend until this slot's final completion has been reaped. Other
+    // completions reaped meanwhile are only queued, never resumed here.
+    const auto ud = OpPool::user_data(*op);
+    backend_->cancel(*op);
+    ++stats_.ops_canceled;
+    while (pool_.lookup(ud) == op) {
+        int r = backend_->poll(-1);
+        if (r < 0 && r != -EINTR && r != -ETIME && r != -EAGAIN && r != -EBUSY) {
+            log(fmt::format("ringo: backend wait failed while abandoning an op: {}", std::strerror(-r)));
+            break;
+        }
+    }
+}
+
+void Core::set_deadline(Op* op, std::int64_t deadline_ns) noexcept {
+    op->deadline_ns = deadline_ns;
+    if (op->state != OpState::in_flight) return;
+    timers_.remove(op);
+    if (deadline_ns == 0) return;
+    if (deadline_ns <= now_ns()) {
+        cancel(op, CancelReason::timed_out);
+        return;
+    }
+    try {
+        timers_.push(op);
+    } catch (...) {
+        cancel(op, CancelReason::timed_out);
+    }
+}
+
+// --- loop ------------------------------------------------------------------
+
+void Core::run_ready() {
+    for (int n = 0; n < max_resumes_per_turn && !ready_.empty(); ++n) {
+        auto item = ready_.pop();
+        current_scope = item.scope;
+        item.handle.resume();
+    }
+    current_scope = nullptr;
+}
+
+std::int64_t Core::wait_timeout() noexcept {
+    if (!ready_.empty() || (root_done_ && *root_done_) ||
+        (stop_requested_.load(std::memory_order_relaxed) && !stopping_))
+        return 0;
+    if (timers_.empty()) return -1;
+    auto d = timers_.top()->deadline_ns - now_ns();
+    return d > 0 ? d : 0;
+}
+
+void Core::fire_timers() noexcept {
+    if (timers_.empty()) return;
+    auto now = now_ns();
+    while (!timers_.empty() && timers_.top()->deadline_ns <= now) {
+        Op* op = timers_.top();
+        timers_.remove(op);
+        if (op->kind == OpKind::timeout) complete(*op, 0, 0);
+        else cancel(op, CancelReason::timed_out);
+    }
+}
+
+void Core::turn() {
+    ++stats_.loop_turns;
+    if (stop_requested_.load(std::memory_order_acquire) && !stopping_) {
+        stopping_ = true;
+        for (auto* t = tasks_; t; t = t->next) cancel_scope(&t->scope, CancelReason::canceled);
+    }
+    run_ready();
+    int r = backend_->poll(wait_timeout());
+    if (r < 0 && r != -EINTR && r != -ETIME && r != -EAGAIN && r != -EBUSY) {
+        // A wait that keeps failing would spin: say so, and stop.
+        log(fmt::format("ringo: {} wait failed: {}; stopping", backend_->name(), std::strerror(-r)));
+        request_stop();
+    }
+    fire_timers();
+}
+
+void Core::drain() {
+    stopping_ = true;
+    for (auto* t = tasks_; t; t = t->next) cancel_scope(&t->scope, CancelReason::canceled);
+    while (live_tasks_ > 0 || kernel_in_flight_ > 0 || !ready_.empty()) {
+        // Ops of tasks suspended on nothing the runtime can cancel keep the
+        // count up; cancelling again each turn reaches ops started since.
+        for (auto* t = tasks_; t; t = t->next) cancel_scope(&t->scope, CancelReason::canceled);
+        run_ready();
+        if (live_tasks_ == 0 && kernel_in_flight_ == 0 && ready_.empty()) break;
+        if (kernel_in_flight_ == 0 && ready_.empty() && timers_.empty()) break;  // nothing can progress
+        int r = backend_->poll(wait_timeout());
+        if (r < 0 && r != -EINTR && r != -ETIME && r != -EAGAIN && r != -EBUSY) break;
+        fire_timers();
+    }
+    stopping_ = false;
+    root_done_ = nullptr;
+    stop_requested_.store(false, std::memory_order_relaxed);
+}
+
+void Core::request_stop() noexcept {
+    stop_requested_.store(true, std::memory_order_release);
+    if (backend_) backend_->wake();
+}
+
+// --- tasks -----------------------------------------------------------------
+
+void Core::add_task(SpawnStateBase* st) noexcept {
+    st->next = tasks_;
+    if (tasks_) tasks_->prev = st;
+    tasks_ = st;
+    ++live_tasks_;
+    ++stats_.tasks_spawned;
+}
+
+void Core::remove_task(SpawnStateBase* st) noexcept {
+    if (st->prev) st->prev->next = st->next;
+    else tasks_ = st->next;
+    if (st->next) st->next->prev = st->prev;
+    st->prev = st->next = nullptr;
+    --live_tasks_;
+}
+
+void Core::cancel_scope(CancelScope* scope, CancelReason reason) noexcept {
+    if (scope->reason == CancelReason::none) scope->reason = reason;
+    // Only the innermost active scope has code waiting on an op.
+    CancelScope* s = scope;
+    while (s->child) s = s->child;
+    if (s->current_op) cancel(s->current_op, reason);
+}
+
+void Core::destroy_leftover_tasks() noexcept {
+    // Tasks still suspended on something that never completed (a wait on an
+    // event nobody signals). Their frames go; their ops were drained above.
+    while (tasks_) {
+        auto* st = tasks_;
+        remove_task(st);
+        st->done = true;
+        auto root = std::exchange(st->root, {});
+        if (root) root.destroy();
+        st->release();
+    }
+}
+
+void Core::report_exception(std::exception_ptr e) noexcept {
+    if (options_.on_task_exception) {
+        try {
+            options_.on_task_exception(e);
+            return;
+        } catch (...) {
+        }
+    }
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        fmt::print(stderr, "ringo: detached task ended with an exception: {}\n", ex.what());
+    } catch (...) {
+        fmt::print(stderr, "ringo: detached task ended with a non-standard exception\n");
+    }
+}
+
+void Core::log(std::string_view line) noexcept {
+    try {
+        if (options_.log) options_.log(line);
+        else fmt::print(stderr, "{}\n", line);
+    } catch (...) {
+    }
+}
+
+// --- the public entry points of op_awaiter.hpp ----------------------------
+
+Core* current_core() noexcept { return tls_core; }
+Op* acquire_op(Core* core) noexcept { return core->acquire(); }
+bool start_op(Core* core, Op* op, std::coroutine_handle<> waiter) noexcept { return core->start(op, waiter); }
+void release_op(Core* core, Op* op) noexcept { core->release(op); }
+void abandon_op(Core* core, Op* op) noexcept { core->abandon(op); }
+void cancel_op(Core* core, Op* op, CancelReason reason) noexcept { core->cancel(op, reason); }
+void set_op_deadline(Core* core, Op* op, std::int64_t deadline_ns) noexcept { core->set_deadline(op, deadline_ns); }
+
+}  // namespace ringo::detail

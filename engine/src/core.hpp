@@ -1,0 +1,106 @@
+// Core: the scheduler behind a Runtime. It owns the op slab, the ready queue,
+// the timer heap, the list of live tasks and the backend, and it is the one
+// place where an op's state changes:
+//
+//   idle --start--> in_flight --complete--> done --release--> (free)
+//                      |                      ^
+//                      +--cancel (request)----+   the op still completes
+//                      +--abandon: cancel, then wait for the completion here
+//
+// Backends call complete() exactly once per started op (the final
+// completion); the core decides whether to resume a waiter, run a hook, or
+// (abandoned ops) close a late fd and free the slot. Completions never resume
+// coroutines directly: they queue them, so a backend is never re-entered from
+// user code.
+#pragma once
+
+#include "backend.hpp"
+#include "op_pool.hpp"
+#include "ready_queue.hpp"
+#include "timer_heap.hpp"
+
+#include <ringo/engine/cancel_scope.hpp>
+#include <ringo/engine/result.hpp>
+#include <ringo/engine/runtime_options.hpp>
+#include <ringo/engine/spawn.hpp>
+#include <ringo/engine/stats.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace ringo::detail {
+
+class Core {
+public:
+    static Result<std::unique_ptr<Core>> create(RuntimeOptions options);
+    ~Core();
+    Core(const Core&) = delete;
+    Core& operator=(const Core&) = delete;
+
+    // --- ops ---
+    Op* acquire() noexcept { return pool_.acquire(); }
+    void release(Op* op) noexcept { pool_.release(op); }
+    bool start(Op* op, std::coroutine_handle<> waiter) noexcept;
+    // Starts an op nobody waits for (RAII close); the slot frees itself.
+    void start_detached(Op* op) noexcept;
+    void complete(Op& op, int result, std::uint32_t flags) noexcept;
+    Op* lookup(std::uint64_t user_data) noexcept { return pool_.lookup(user_data); }
+    void cancel(Op* op, CancelReason reason) noexcept;
+    void abandon(Op* op) noexcept;
+    void set_deadline(Op* op, std::int64_t deadline_ns) noexcept;
+
+    // --- loop ---
+    void turn();
+    // Cancels every task, runs until all have ended and no op is in flight.
+    void drain();
+    void schedule(std::coroutine_handle<> h, CancelScope* scope) { ready_.push({h, scope}); }
+    void request_stop() noexcept;
+    // block_on's task: once it is done, the loop stops waiting on the kernel.
+    void set_root(const bool* root_done) noexcept { root_done_ = root_done; }
+    bool stopping() const noexcept { return stopping_; }
+
+    // --- tasks ---
+    void add_task(SpawnStateBase* st) noexcept;
+    void remove_task(SpawnStateBase* st) noexcept;
+    void cancel_scope(CancelScope* scope, CancelReason reason) noexcept;
+    void report_exception(std::exception_ptr e) noexcept;
+    void log(std::string_view line) noexcept;
+
+    IoBackend& backend() noexcept { return *backend_; }
+    Stats& stats() noexcept { return stats_; }
+    const RuntimeOptions& options() const noexcept { return options_; }
+    const std::string& fallback_reason() const noexcept { return fallback_reason_; }
+    std::uint32_t ops_in_use() const noexcept { return pool_.in_use(); }
+
+private:
+    explicit Core(RuntimeOptions options);
+    void run_ready();
+    void fire_timers() noexcept;
+    std::int64_t wait_timeout() noexcept;
+    void start_user_op(Op* op) noexcept;
+    void cancel_user_op(Op* op, CancelReason reason) noexcept;
+    void destroy_leftover_tasks() noexcept;
+
+    RuntimeOptions options_;
+    std::string fallback_reason_;
+    std::unique_ptr<IoBackend> backend_;
+    OpPool pool_;
+    ReadyQueue ready_;
+    TimerHeap timers_;
+    Stats stats_;
+    SpawnStateBase* tasks_ = nullptr;  // live spawned tasks
+    std::uint32_t live_tasks_ = 0;
+    std::uint32_t kernel_in_flight_ = 0;
+    std::atomic<bool> stop_requested_{false};
+    bool stopping_ = false;
+    const bool* root_done_ = nullptr;
+
+public:
+    CancelScope* current_scope = nullptr;  // scope of the code running now
+};
+
+// Set while a Runtime's block_on runs on this thread.
+extern thread_local Core* tls_core;
+
+}  // namespace ringo::detail

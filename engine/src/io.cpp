@@ -1,0 +1,134 @@
+#include <ringo/engine/io.hpp>
+
+#include "core.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
+namespace ringo {
+
+std::error_code io_error(int raw) noexcept {
+    if (raw == -ECANCELED) return make_error_code(errc::operation_canceled);
+    if (raw == detail::err_deadline) return make_error_code(errc::timed_out);
+    if (raw == detail::err_no_runtime) return make_error_code(errc::no_runtime);
+    return errno_code(-raw);
+}
+
+namespace io {
+namespace {
+
+template <class Awaiter>
+Awaiter& fill(Awaiter& a, void* buf, std::size_t len, int flags, std::int64_t deadline_ns) noexcept {
+    if (auto* op = a.op()) {
+        op->buf = buf;
+        // One op moves at most 2 GiB - 1; larger spans complete short, as
+        // read(2)/write(2) would.
+        op->len = static_cast<std::uint32_t>(len > 0x7fffffff ? 0x7fffffff : len);
+        op->msg_flags = flags;
+        op->deadline_ns = deadline_ns;
+    }
+    return a;
+}
+
+}  // namespace
+
+detail::SizeOp recv(int fd, std::span<std::byte> buf, int flags, std::int64_t deadline_ns) noexcept {
+    detail::SizeOp a(OpKind::recv, fd, {"recv"});
+    fill(a, buf.data(), buf.size(), flags, deadline_ns);
+    return a;
+}
+
+detail::SizeOp send(int fd, std::span<const std::byte> buf, int flags, std::int64_t deadline_ns) noexcept {
+    detail::SizeOp a(OpKind::send, fd, {"send"});
+    fill(a, const_cast<std::byte*>(buf.data()), buf.size(), flags, deadline_ns);
+    return a;
+}
+
+detail::SizeOp recvmsg(int fd, msghdr* msg, int flags, std::int64_t deadline_ns) noexcept {
+    detail::SizeOp a(OpKind::recvmsg, fd, {"recvmsg"});
+    if (auto* op = a.op()) {
+        op->msg = msg;
+        op->msg_flags = flags;
+        op->deadline_ns = deadline_ns;
+    }
+    return a;
+}
+
+detail::SizeOp sendmsg(int fd, const msghdr* msg, int flags, std::int64_t deadline_ns) noexcept {
+    detail::SizeOp a(OpKind::sendmsg, fd, {"sendmsg"});
+    if (auto* op = a.op()) {
+        op->msg = const_cast<msghdr*>(msg);
+        op->msg_flags = flags;
+        op->deadline_ns = deadline_ns;
+    }
+    return a;
+}
+
+detail::SizeOp read(int fd, std::span<std::byte> buf, std::uint64_t offset, std::int64_t deadline_ns) noexcept {
+    detail::SizeOp a(OpKind::read, fd, {"read"});
+    fill(a, buf.data(), buf.size(), 0, deadline_ns);
+    if (auto* op = a.op()) op->offset = offset;
+    return a;
+}
+
+detail::SizeOp write(int fd, std::span<const std::byte> buf, std::uint64_t offset,
+                     std::int64_t deadline_ns) noexcept {
+    detail::SizeOp a(OpKind::write, fd, {"write"});
+    fill(a, const_cast<std::byte*>(buf.data()), buf.size(), 0, deadline_ns);
+    if (auto* op = a.op()) op->offset = offset;
+    return a;
+}
+
+detail::VoidOp close(int fd) noexcept { return detail::VoidOp(OpKind::close, fd, {"close"}); }
+
+detail::VoidOp shutdown(int fd, int how) noexcept {
+    detail::VoidOp a(OpKind::shutdown, fd, {"shutdown"});
+    if (auto* op = a.op()) op->msg_flags = how;
+    return a;
+}
+
+detail::VoidOp nop() noexcept { return detail::VoidOp(OpKind::nop, -1, {"nop"}); }
+
+detail::VoidOp connect(int fd, const sockaddr* addr, socklen_t len, std::int64_t deadline_ns) noexcept {
+    detail::VoidOp a(OpKind::connect, fd, {"connect"});
+    if (auto* op = a.op()) {
+        if (len > sizeof op->addr) len = sizeof op->addr;
+        std::memcpy(&op->addr, addr, len);
+        op->addrlen = len;
+        op->deadline_ns = deadline_ns;
+    }
+    return a;
+}
+
+AcceptOp::AcceptOp(int fd, std::int64_t deadline_ns) noexcept : OpAwaiter(OpKind::accept, fd) {
+    if (auto* o = op()) o->deadline_ns = deadline_ns;
+}
+
+Result<int> AcceptOp::await_resume() noexcept {
+    if (auto* o = op(); o && o->state == detail::OpState::done && o->result >= 0) {
+        peer_ = o->addr;
+        peer_len_ = o->addrlen;
+    }
+    int r = OpAwaiter::await_resume();
+    if (r >= 0) return r;
+    return Result<int>(io_error(r), "accept");
+}
+
+AcceptOp accept(int fd, std::int64_t deadline_ns) noexcept { return AcceptOp(fd, deadline_ns); }
+
+void close_detached(int fd) noexcept {
+    if (fd < 0) return;
+    auto* core = detail::current_core();
+    detail::Op* op = core ? core->acquire() : nullptr;
+    if (!op) {
+        ::close(fd);
+        return;
+    }
+    op->kind = OpKind::close;
+    op->fd = fd;
+    core->start_detached(op);
+}
+
+}  // namespace io
+}  // namespace ringo

@@ -1,0 +1,83 @@
+#include <ringo/engine/runtime.hpp>
+
+#include "core.hpp"
+
+#include <stdexcept>
+
+namespace ringo {
+
+Runtime::Runtime(RuntimeOptions options) {
+    auto core = detail::Core::create(std::move(options));
+    if (!core) throw ResultError(core.error_info());
+    core_ = std::move(*core);
+}
+
+Runtime::~Runtime() {
+    // Frames destroyed during teardown may start detached closes: let them
+    // find this runtime.
+    auto* saved = std::exchange(detail::tls_core, core_.get());
+    core_.reset();
+    detail::tls_core = saved;
+}
+
+Result<std::unique_ptr<Runtime>> Runtime::create(RuntimeOptions options) {
+    try {
+        return std::make_unique<Runtime>(std::move(options));
+    } catch (const ResultError& e) {
+        return Error(e.code(), e.what());
+    }
+}
+
+void Runtime::enter() {
+    if (detail::tls_core) throw std::logic_error("ringo::Runtime::block_on called from inside a runtime");
+    detail::tls_core = core_.get();
+}
+
+void Runtime::leave() noexcept { detail::tls_core = nullptr; }
+void Runtime::watch_root(const bool* done) noexcept { core_->set_root(done); }
+void Runtime::turn() { core_->turn(); }
+void Runtime::drain() { core_->drain(); }
+void Runtime::stop() noexcept { core_->request_stop(); }
+Backend Runtime::backend() const noexcept { return core_->backend().kind(); }
+const char* Runtime::backend_name() const noexcept { return core_->backend().name(); }
+const std::string& Runtime::fallback_reason() const noexcept { return core_->fallback_reason(); }
+Stats Runtime::stats() const noexcept { return core_->stats(); }
+const RuntimeOptions& Runtime::options() const noexcept { return core_->options(); }
+
+const char* op_kind_name(OpKind kind) noexcept {
+    switch (kind) {
+    case OpKind::nop: return "nop";
+    case OpKind::accept: return "accept";
+    case OpKind::connect: return "connect";
+    case OpKind::recv: return "recv";
+    case OpKind::send: return "send";
+    case OpKind::recvmsg: return "recvmsg";
+    case OpKind::sendmsg: return "sendmsg";
+    case OpKind::read: return "read";
+    case OpKind::write: return "write";
+    case OpKind::close: return "close";
+    case OpKind::shutdown: return "shutdown";
+    case OpKind::timeout: return "timeout";
+    case OpKind::wait: return "wait";
+    case OpKind::count_: break;
+    }
+    return "?";
+}
+
+const char* backend_name(Backend b) noexcept {
+    switch (b) {
+    case Backend::automatic: return "auto";
+    case Backend::uring: return "io_uring";
+    case Backend::epoll: return "epoll";
+    }
+    return "?";
+}
+
+std::optional<Backend> parse_backend(std::string_view s) noexcept {
+    if (s == "auto" || s == "automatic") return Backend::automatic;
+    if (s == "uring" || s == "io_uring" || s == "io-uring") return Backend::uring;
+    if (s == "epoll") return Backend::epoll;
+    return std::nullopt;
+}
+
+}  // namespace ringo

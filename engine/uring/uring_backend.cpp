@@ -1,0 +1,272 @@
+// The io_uring backend.
+//
+// Protocol. One ring per runtime, used by one thread (SINGLE_ISSUER). Ops are
+// queued as SQEs while coroutines run; poll() hands them all to the kernel
+// and waits for completions in a single io_uring_enter
+// (io_uring_submit_and_wait_timeout), then reaps every CQE in one batch.
+// user_data is the op's slab (generation << 32 | index); generation 0 never
+// names an op and marks our own requests: 0 = ignore (cancels), 1 = wake.
+//
+// Ring rules we rely on. liburing publishes the SQ tail with a release store
+// in io_uring_submit; we read CQEs between the acquire load of the CQ tail
+// (io_uring_for_each_cqe) and io_uring_cq_advance, which releases the slots
+// to the kernel, so no CQE is read after its slot has been handed back.
+//
+// Kernel requirements: SINGLE_ISSUER|DEFER_TASKRUN linux 6.1, COOP_TASKRUN
+// 5.19, ASYNC_CANCEL_FD|ALL 5.19, EXT_ARG (timeout in the wait) 5.11,
+// CQE_SKIP_SUCCESS 5.17, NODROP (CQ overflow kept in the kernel) 5.5.
+#include "uring_backend.hpp"
+
+#include "../src/core.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace ringo::detail {
+namespace {
+
+constexpr std::uint64_t ud_ignore = 0;
+constexpr std::uint64_t ud_wake = 1;
+
+std::string setup_error(int err) {
+    std::string s = "io_uring_setup: ";
+    s += strerrorname_np(err) ? strerrorname_np(err) : "?";
+    switch (err) {
+    case EPERM: s += " (kernel.io_uring_disabled, or a seccomp profile denies io_uring)"; break;
+    case ENOSYS: s += " (kernel without io_uring, or a seccomp filter)"; break;
+    case ENOMEM: s += " (RLIMIT_MEMLOCK too low for the ring)"; break;
+    default: s += std::string(" (") + std::strerror(err) + ")"; break;
+    }
+    return s;
+}
+
+}  // namespace
+
+UringBackend::UringBackend(Core& core, const RuntimeOptions& options) : core_(core), options_(options) {}
+
+Result<std::unique_ptr<IoBackend>> UringBackend::create(Core& core, const RuntimeOptions& options) {
+    std::unique_ptr<UringBackend> b(new UringBackend(core, options));
+    if (int err = b->init(); err != 0) return Error(errc::backend_unavailable, setup_error(err));
+    return std::unique_ptr<IoBackend>(std::move(b));
+}
+
+int UringBackend::init() {
+    unsigned entries = options_.queue_depth ? options_.queue_depth : 256;
+    // The CQ holds 4x the SQ: many ops stay in flight beyond one batch of
+    // submissions (every idle connection's recv), and overflow is slow.
+    const unsigned base = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+    const unsigned ladder[] = {
+        base | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+        base | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+        IORING_SETUP_CQSIZE,
+        0,
+    };
+    int err = EINVAL;
+    for (unsigned flags : ladder) {
+        if ((flags & IORING_SETUP_DEFER_TASKRUN) && !options_.defer_taskrun) continue;
+        io_uring_params p{};
+        p.flags = flags;
+        p.cq_entries = entries * 4;
+        int r = io_uring_queue_init_params(entries, &ring_, &p);
+        if (r == 0) {
+            setup_flags_ = flags;
+            cqe_skip_ = p.features & IORING_FEAT_CQE_SKIP;
+            ring_ready_ = true;
+            err = 0;
+            break;
+        }
+        err = -r;
+        if (err != EINVAL) return err;  // only EINVAL means "try fewer flags"
+    }
+    if (err != 0) return err;
+    io_uring_register_ring_fd(&ring_);  // an optimisation only (linux 5.18)
+
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0) return errno;
+    arm_wake();
+
+    // A ring that sets up may still refuse ops (gVisor, LSM policy): prove
+    // one round trip before we promise anything.
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    io_uring_prep_nop(sqe);
+    io_uring_sqe_set_data64(sqe, ud_ignore);
+    io_uring_cqe* cqe = nullptr;
+    int r = io_uring_submit_and_wait(&ring_, 1);
+    if (r < 0) return -r;
+    r = io_uring_peek_cqe(&ring_, &cqe);
+    if (r < 0) return -r;
+    if (cqe->user_data == ud_ignore && cqe->res < 0) return -cqe->res;
+    reap();  // consumes the nop
+    return 0;
+}
+
+UringBackend::~UringBackend() {
+    // The core drained every op before it let us go; the wake read is still
+    // armed and dies with the ring, which is torn down before its buffer.
+    if (ring_ready_) io_uring_queue_exit(&ring_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+io_uring_sqe* UringBackend::get_sqe() noexcept {
+    for (;;) {
+        if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) return sqe;
+        // SQ full: hand the batch to the kernel now, then retry. A busy CQ
+        // (EBUSY) is emptied first so the submit can go through.
+        ++core_.stats().kernel_entries;
+        int r = io_uring_submit(&ring_);
+        if (r < 0 && r != -EINTR) {
+            reap();
+            if (r == -EBUSY || r == -EAGAIN) {
+                ++core_.stats().kernel_entries;
+                io_uring_get_events(&ring_);
+                reap();
+            }
+        }
+    }
+}
+
+void UringBackend::arm_wake() noexcept {
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_read(sqe, wake_fd_, &wake_buf_, sizeof wake_buf_, 0);
+    io_uring_sqe_set_data64(sqe, ud_wake);
+    wake_armed_ = true;
+}
+
+bool UringBackend::start(Op& op) noexcept {
+    auto& stats = core_.stats();
+    if (op.kind == OpKind::send && options_.speculative_send) {
+        // A send nearly always fits in the socket buffer: try it in place
+        // and queue only when the kernel says it would block.
+        ++stats.inline_syscalls;
+        ++stats.kernel_entries;
+        ssize_t n = ::send(op.fd, op.buf, op.len, op.msg_flags | MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            op.result = n >= 0 ? static_cast<std::int32_t>(n) : -errno;
+            return true;
+        }
+    }
+
+    io_uring_sqe* sqe = get_sqe();
+    switch (op.kind) {
+    case OpKind::nop: io_uring_prep_nop(sqe); break;
+    case OpKind::accept:
+        op.addrlen = sizeof op.addr;
+        io_uring_prep_accept(sqe, op.fd, reinterpret_cast<sockaddr*>(&op.addr), &op.addrlen,
+                             SOCK_CLOEXEC | SOCK_NONBLOCK);
+        break;
+    case OpKind::connect:
+        io_uring_prep_connect(sqe, op.fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addrlen);
+        break;
+    case OpKind::recv: io_uring_prep_recv(sqe, op.fd, op.buf, op.len, op.msg_flags); break;
+    case OpKind::send: io_uring_prep_send(sqe, op.fd, op.buf, op.len, op.msg_flags | MSG_NOSIGNAL); break;
+    case OpKind::recvmsg: io_uring_prep_recvmsg(sqe, op.fd, op.msg, static_cast<unsigned>(op.msg_flags)); break;
+    case OpKind::sendmsg:
+        io_uring_prep_sendmsg(sqe, op.fd, op.msg, static_cast<unsigned>(op.msg_flags | MSG_NOSIGNAL));
+        break;
+    case OpKind::read: io_uring_prep_read(sqe, op.fd, op.buf, op.len, op.offset); break;
+    case OpKind::write: io_uring_prep_write(sqe, op.fd, op.buf, op.len, op.offset); break;
+    case OpKind::shutdown: io_uring_prep_shutdown(sqe, op.fd, op.msg_flags); break;
+    case OpKind::close: {
+        // Every op still pending on the fd completes (ECANCELED) before the
+        // close runs, so the fd number is never reused under a live op. The
+        // hard link keeps the close even when the cancel finds nothing.
+        io_uring_prep_cancel_fd(sqe, op.fd, IORING_ASYNC_CANCEL_ALL);
+        io_uring_sqe_set_data64(sqe, ud_ignore);
+        sqe->flags |= IOSQE_IO_HARDLINK;
+        if (cqe_skip_) sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+        sqe = get_sqe();
+        io_uring_prep_close(sqe, op.fd);
+        break;
+    }
+    case OpKind::timeout:
+    case OpKind::wait:
+    case OpKind::count_:
+        op.result = -EINVAL;  // served by the core, never by a backend
+        return true;
+    }
+    io_uring_sqe_set_data64(sqe, OpPool::user_data(op));
+    ++in_flight_;
+    return false;
+}
+
+void UringBackend::cancel(Op& op) noexcept {
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_cancel64(sqe, OpPool::user_data(op), 0);
+    io_uring_sqe_set_data64(sqe, ud_ignore);
+    if (cqe_skip_) sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+int UringBackend::poll(std::int64_t timeout_ns) noexcept {
+    auto& stats = core_.stats();
+    int r = 0;
+    if (timeout_ns == 0) {
+        // Do not wait. Enter only if there is something to submit, or, on a
+        // DEFER_TASKRUN ring, completions that run only when we ask.
+        bool deferred = (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) && in_flight_ > 0;
+        if (io_uring_sq_ready(&ring_) > 0 || deferred || io_uring_cq_has_overflow(&ring_)) {
+            ++stats.kernel_entries;
+            r = io_uring_submit_and_get_events(&ring_);
+        }
+    } else {
+        __kernel_timespec ts{};
+        __kernel_timespec* tsp = nullptr;
+        if (timeout_ns > 0) {
+            ts.tv_sec = timeout_ns / 1'000'000'000;
+            ts.tv_nsec = timeout_ns % 1'000'000'000;
+            tsp = &ts;
+        }
+        io_uring_cqe* cqe = nullptr;
+        ++stats.kernel_entries;
+        r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, tsp, nullptr);
+    }
+    reap();
+    if (io_uring_cq_has_overflow(&ring_)) {
+        // The kernel kept CQEs that did not fit (NODROP); fetch them now.
+        ++stats.kernel_entries;
+        io_uring_get_events(&ring_);
+        reap();
+    }
+    if (r < 0 && r != -ETIME && r != -EINTR && r != -EBUSY && r != -EAGAIN) return r;
+    return 0;
+}
+
+void UringBackend::reap() noexcept {
+    for (;;) {
+        unsigned head;
+        unsigned seen = 0;
+        io_uring_cqe* cqe;
+        io_uring_for_each_cqe(&ring_, head, cqe) {
+            dispatch(*cqe);
+            ++seen;
+        }
+        if (seen == 0) return;
+        io_uring_cq_advance(&ring_, seen);
+    }
+}
+
+void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
+    if (cqe.user_data == ud_ignore) return;
+    if (cqe.user_data == ud_wake) {
+        wake_armed_ = false;
+        wake_pending_.store(false, std::memory_order_release);
+        arm_wake();
+        return;
+    }
+    Op* op = core_.lookup(cqe.user_data);
+    if (!op || op->state != OpState::in_flight) return;  // stale: slot moved on
+    --in_flight_;
+    core_.complete(*op, cqe.res, cqe.flags);
+}
+
+void UringBackend::wake() noexcept {
+    // One write per sleep is enough; the flag keeps a busy loop from being
+    // woken by every caller (Go's netpollWakeSig). Async-signal-safe.
+    if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+}  // namespace ringo::detail

@@ -1,0 +1,56 @@
+// UringBackend: ringo's proactor over io_uring (liburing).
+#pragma once
+
+#include "../src/backend.hpp"
+
+#include <ringo/engine/result.hpp>
+
+#include <liburing.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+namespace ringo::detail {
+
+class Core;
+
+class UringBackend final : public IoBackend {
+public:
+    // Sets up the ring with the richest flags the kernel accepts. The error
+    // names the syscall and the errno when the ring cannot be had at all.
+    static Result<std::unique_ptr<IoBackend>> create(Core& core, const RuntimeOptions& options);
+    ~UringBackend() override;
+
+    Backend kind() const noexcept override { return Backend::uring; }
+    const char* name() const noexcept override { return "io_uring"; }
+    bool start(Op& op) noexcept override;
+    void cancel(Op& op) noexcept override;
+    int poll(std::int64_t timeout_ns) noexcept override;
+    void wake() noexcept override;
+
+    unsigned setup_flags() const noexcept { return setup_flags_; }
+
+private:
+    UringBackend(Core& core, const RuntimeOptions& options);
+    int init();
+    io_uring_sqe* get_sqe() noexcept;
+    void reap() noexcept;
+    void dispatch(const io_uring_cqe& cqe) noexcept;
+    void arm_wake() noexcept;
+    int enter_failed(int r) noexcept;
+
+    Core& core_;
+    const RuntimeOptions& options_;
+    io_uring ring_{};
+    bool ring_ready_ = false;
+    unsigned setup_flags_ = 0;
+    bool cqe_skip_ = false;          // IORING_FEAT_CQE_SKIP: cancels post nothing on success
+    std::uint32_t in_flight_ = 0;    // ops of the core, not our internal ones
+    int wake_fd_ = -1;
+    std::uint64_t wake_buf_ = 0;     // the kernel writes here: lives as long as the ring
+    bool wake_armed_ = false;
+    std::atomic<bool> wake_pending_{false};
+};
+
+}  // namespace ringo::detail
