@@ -1,0 +1,65 @@
+// Test harness: run a coroutine on a fresh runtime for a given backend, and
+// count fds and allocations. Every I/O test case runs once per backend:
+//
+//   auto backend = GENERATE(from_range(ringo::test::backends()));
+//   ringo::test::run(backend, [&]() -> ringo::Task<> { ... });
+//
+// backends() lists what can run here; RINGO_BACKEND=uring|epoll narrows it
+// to that one, so CI can force a whole run onto one backend.
+#pragma once
+
+#include <ringo/engine/runtime.hpp>
+#include <ringo/engine/time.hpp>
+#include <ringo/engine/io.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ringo::test {
+
+std::vector<Backend> backends();
+
+RuntimeOptions options_for(Backend b);
+
+// Runs make() on a fresh runtime of backend b and fails the test if the
+// runtime cannot be created. The runtime is gone when run() returns.
+template <class F>
+void run(Backend b, F&& make, RuntimeOptions opts) {
+    opts.backend = b;
+    auto rt = Runtime::create(std::move(opts));
+    REQUIRE(rt.has_value());
+    INFO("backend: " << (*rt)->backend_name());
+    (*rt)->block_on(make());
+}
+template <class F>
+void run(Backend b, F&& make) {
+    run(b, std::forward<F>(make), options_for(b));
+}
+
+// Open file descriptors of this process (from /proc/self/fd).
+int open_fd_count();
+
+// Checks at scope exit that no fd was leaked.
+class FdLeakCheck {
+public:
+    FdLeakCheck() : before_(open_fd_count()) {}
+    ~FdLeakCheck() { CHECK(open_fd_count() == before_); }
+    FdLeakCheck(const FdLeakCheck&) = delete;
+    FdLeakCheck& operator=(const FdLeakCheck&) = delete;
+
+private:
+    int before_;
+};
+
+// Global operator new calls made by this thread since the program started
+// (tests/support/alloc_counter.cpp replaces operator new).
+std::uint64_t allocation_count() noexcept;
+
+// Random bytes from a fixed seed, for byte-exact transfer checks.
+std::vector<std::byte> random_bytes(std::size_t n, std::uint32_t seed);
+
+}  // namespace ringo::test
