@@ -14,7 +14,8 @@
 //
 // Kernel requirements: SINGLE_ISSUER|DEFER_TASKRUN linux 6.1, COOP_TASKRUN
 // 5.19, ASYNC_CANCEL_FD|ALL 5.19, EXT_ARG (timeout in the wait) 5.11,
-// CQE_SKIP_SUCCESS 5.17, NODROP (CQ overflow kept in the kernel) 5.5.
+// CQE_SKIP_SUCCESS 5.17, NODROP (CQ overflow kept in the kernel) 5.5,
+// multishot accept 5.19 (engine/uring/multishot_accept.cpp).
 #include "uring_backend.hpp"
 
 #include "../src/core.hpp"
@@ -82,6 +83,7 @@ int UringBackend::init() {
         if (err != EINVAL) return err;  // only EINVAL means "try fewer flags"
     }
     if (err != 0) return err;
+    multishot_accept_ = options_.multishot_accept;
     io_uring_register_ring_fd(&ring_);  // an optimisation only (linux 5.18)
 
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -104,9 +106,17 @@ int UringBackend::init() {
 }
 
 UringBackend::~UringBackend() {
-    // The core drained every op before it let us go; the wake read is still
-    // armed and dies with the ring, which is torn down before its buffer.
-    if (ring_ready_) io_uring_queue_exit(&ring_);
+    // The core drained every op before it let us go. Multishot accepts may
+    // still be armed: cancel them and reap until they end, so any fd they
+    // accepted meanwhile is closed rather than lost in the CQ. The wake read
+    // dies with the ring, which is torn down before its buffer.
+    if (ring_ready_) {
+        for (int i = 0; i < 100 && accept_.cancel_all() > 0; ++i) {
+            io_uring_submit_and_wait(&ring_, 1);
+            reap();
+        }
+        io_uring_queue_exit(&ring_);
+    }
     if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
@@ -149,14 +159,17 @@ bool UringBackend::start(Op& op) noexcept {
         }
     }
 
+    if (op.kind == OpKind::accept && multishot_accept_) {
+        if (accept_.start(op)) return true;
+        ++in_flight_;
+        return false;
+    }
+    if (op.kind == OpKind::close) accept_.on_close(op.fd);
+
     io_uring_sqe* sqe = get_sqe();
     switch (op.kind) {
     case OpKind::nop: io_uring_prep_nop(sqe); break;
-    case OpKind::accept:
-        op.addrlen = sizeof op.addr;
-        io_uring_prep_accept(sqe, op.fd, reinterpret_cast<sockaddr*>(&op.addr), &op.addrlen,
-                             SOCK_CLOEXEC | SOCK_NONBLOCK);
-        break;
+    case OpKind::accept: prep_single_accept(op, sqe); break;
     case OpKind::connect:
         io_uring_prep_connect(sqe, op.fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addrlen);
         break;
@@ -192,7 +205,30 @@ bool UringBackend::start(Op& op) noexcept {
     return false;
 }
 
+void UringBackend::prep_single_accept(Op& op, io_uring_sqe* sqe) noexcept {
+    op.addrlen = sizeof op.addr;
+    io_uring_prep_accept(sqe, op.fd, reinterpret_cast<sockaddr*>(&op.addr), &op.addrlen, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
+void UringBackend::complete(Op& op, int result) noexcept {
+    --in_flight_;
+    core_.complete(op, result, 0);
+}
+
+void UringBackend::on_unsupported(Op* waiters) noexcept {
+    multishot_accept_ = false;
+    core_.log("ringo: io_uring multishot accept refused by the kernel; using single-shot accept");
+    while (Op* op = waiters) {
+        waiters = op->next;
+        op->next = nullptr;
+        io_uring_sqe* sqe = get_sqe();
+        prep_single_accept(*op, sqe);
+        io_uring_sqe_set_data64(sqe, OpPool::user_data(*op));
+    }
+}
+
 void UringBackend::cancel(Op& op) noexcept {
+    if (op.kind == OpKind::accept && accept_.cancel(op)) return;
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_cancel64(sqe, OpPool::user_data(op), 0);
     io_uring_sqe_set_data64(sqe, ud_ignore);
@@ -249,6 +285,10 @@ void UringBackend::reap() noexcept {
 
 void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
     if (cqe.user_data == ud_ignore) return;
+    if (MultishotAccept::is_tag(cqe.user_data)) {
+        accept_.on_cqe(cqe.user_data, cqe.res, cqe.flags);
+        return;
+    }
     if (cqe.user_data == ud_wake) {
         wake_armed_ = false;
         wake_pending_.store(false, std::memory_order_release);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "../src/backend.hpp"
+#include "multishot_accept.hpp"
 
 #include <ringo/engine/result.hpp>
 
@@ -15,7 +16,7 @@ namespace ringo::detail {
 
 class Core;
 
-class UringBackend final : public IoBackend {
+class UringBackend final : public IoBackend, private MultishotAccept::Hooks {
 public:
     // Sets up the ring with the richest flags the kernel accepts. The error
     // names the syscall and the errno when the ring cannot be had at all.
@@ -38,7 +39,12 @@ private:
     void reap() noexcept;
     void dispatch(const io_uring_cqe& cqe) noexcept;
     void arm_wake() noexcept;
-    int enter_failed(int r) noexcept;
+    void prep_single_accept(Op& op, io_uring_sqe* sqe) noexcept;
+
+    // MultishotAccept::Hooks
+    io_uring_sqe* sqe() noexcept override { return get_sqe(); }
+    void complete(Op& op, int result) noexcept override;
+    void on_unsupported(Op* waiters) noexcept override;
 
     Core& core_;
     const RuntimeOptions& options_;
@@ -51,6 +57,8 @@ private:
     std::uint64_t wake_buf_ = 0;     // the kernel writes here: lives as long as the ring
     bool wake_armed_ = false;
     std::atomic<bool> wake_pending_{false};
+    bool multishot_accept_ = false;
+    MultishotAccept accept_{*this};
 };
 
 }  // namespace ringo::detail

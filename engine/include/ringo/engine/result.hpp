@@ -51,8 +51,12 @@ public:
     Result() requires std::is_default_constructible_v<T> : ok_(true) { new (&value_) T(); }
     Result(T v) : ok_(true) { new (&value_) T(std::move(v)); }
     Result(Error e) : ok_(false) { new (&error_) Error(std::move(e)); }
-    Result(std::error_code ec, std::string context = {}) : Result(Error(ec, std::move(context))) {}
-    Result(errc e, std::string context = {}) : Result(Error(e, std::move(context))) {}
+    // For Result<std::error_code> a bare error_code is the value; wrap
+    // it in Error to mean failure.
+    Result(std::error_code ec, std::string context = {}) requires(!std::is_same_v<T, std::error_code>)
+        : Result(Error(ec, std::move(context))) {}
+    Result(errc e, std::string context = {}) requires(!std::is_same_v<T, std::error_code>)
+        : Result(Error(e, std::move(context))) {}
 
     Result(const Result& o) : ok_(o.ok_) {
         if (ok_) new (&value_) T(o.value_);

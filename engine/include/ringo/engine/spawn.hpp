@@ -138,11 +138,11 @@ private:
             return wait.await_suspend(h);
         }
         Result<T> await_resume() {
-            if (!st) return Result<T>(errc::operation_canceled, "join: empty handle");
+            if (!st) return Result<T>(Error(errc::operation_canceled, "join: empty handle"));
             if (!st->done) {
                 int r = wait.await_resume();
                 if (!st->done)
-                    return Result<T>(r == detail::err_deadline ? errc::timed_out : errc::operation_canceled, "join");
+                    return Result<T>(Error(r == detail::err_deadline ? errc::timed_out : errc::operation_canceled, "join"));
             }
             if (st->error) {
                 st->error_observed = true;
