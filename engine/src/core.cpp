@@ -56,8 +56,11 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
     op->scope = current_scope;
     ++stats_.submitted[static_cast<std::size_t>(op->kind)];
 
-    CancelReason reason = current_scope ? current_scope->effective_reason() : CancelReason::none;
-    if (reason == CancelReason::none && stopping_) reason = CancelReason::canceled;
+    // A close always runs: it is how a cancelled task releases its fd, and
+    // refusing it would leak the fd.
+    const bool cleanup = op->kind == OpKind::close;
+    CancelReason reason = current_scope && !cleanup ? current_scope->effective_reason() : CancelReason::none;
+    if (reason == CancelReason::none && stopping_ && !cleanup) reason = CancelReason::canceled;
     int early = 0;
     if (reason != CancelReason::none)
         early = reason == CancelReason::timed_out ? err_deadline : -ECANCELED;

@@ -1,6 +1,6 @@
 #include <ringo/net/tcp_stream.hpp>
 
-#include <ringo/net/resolve.hpp>
+
 
 #include <cerrno>
 #include <netinet/in.h>
@@ -13,12 +13,12 @@ namespace ringo::net {
 namespace detail_net {
 
 StreamOp::StreamOp(OpKind kind, int fd, const char* what, ringo::detail::Op** slot, std::int64_t deadline) noexcept
-    : SizeOp(kind, fd, {what}), slot_(slot) {
+    : ringo::detail::SizeOp(kind, fd, {what}), slot_(slot) {
     if (auto* o = op()) o->deadline_ns = deadline;
 }
 
 bool StreamOp::await_suspend(std::coroutine_handle<> h) noexcept {
-    if (!SizeOp::await_suspend(h)) return false;
+    if (!ringo::detail::SizeOp::await_suspend(h)) return false;
     // In flight: let the stream find it (deadline changes); the runtime
     // clears the slot when the op completes.
     auto* o = op();
@@ -95,7 +95,7 @@ Task<Result<TcpStream>> TcpStream::connect(SocketAddr addr, ConnectOptions optio
 
 Task<Result<TcpStream>> TcpStream::connect(std::string_view host_port, ConnectOptions options) {
     std::string name(host_port);  // the view may not outlive the first suspension
-    auto addrs = co_await resolve_async(name);
+    auto one = SocketAddr::parse(name); Result<std::vector<SocketAddr>> addrs = one ? Result<std::vector<SocketAddr>>(std::vector<SocketAddr>{*one}) : Result<std::vector<SocketAddr>>(one.error_info());
     if (!addrs) co_return Result<TcpStream>(addrs.error_info());
     Error last(errc::resolve_failed, "connect " + name + ": no address");
     for (const auto& a : *addrs) {

@@ -39,9 +39,11 @@ TEST_CASE("steady-state send and recv allocate nothing per operation", "[engine]
     REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
     std::uint64_t during = 0;
     ringo::test::run(backend, [&]() -> Task<> {
-        REQUIRE(co_await round_trips(sv[0], sv[1], 1000));  // warm-up: pools, queues, frames
+        auto warm = co_await round_trips(sv[0], sv[1], 1000);  // warm-up: pools, queues, frames
+        REQUIRE(warm);
         auto before = ringo::test::allocation_count();
-        REQUIRE(co_await round_trips(sv[0], sv[1], 10000));
+        auto measured = co_await round_trips(sv[0], sv[1], 10000);
+        REQUIRE(measured);
         during = ringo::test::allocation_count() - before;
     });
     ::close(sv[0]);

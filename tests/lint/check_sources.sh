@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Source rules that a compiler will not enforce:
+# 1. No co_await inside a Catch2 assertion macro. Catch2 v2 expands the
+#    expression more than once (__builtin_constant_p, and a `false && expr`
+#    loop condition), and g++ evaluates co_await even in those operands: the
+#    awaited operation would run two or three times.
+# 2. net/ never includes kernel-backend headers: it sees only the
+#    backend-neutral op interface.
+# 3. Installed headers never include liburing or epoll headers.
+set -u
+root=${1:?usage: check_sources.sh SOURCE_ROOT}
+cd "$root" || exit 1
+fail=0
+if hits=$(grep -rnE '\b(REQUIRE|CHECK|REQUIRE_FALSE|CHECK_FALSE|CHECK_THAT|REQUIRE_THAT|CHECK_THROWS[A-Z_]*|REQUIRE_THROWS[A-Z_]*|CHECK_NOTHROW|REQUIRE_NOTHROW)\b *\(.*co_await' tests); then
+    echo "co_await inside a Catch2 assertion (evaluated more than once):"
+    echo "$hits"
+    fail=1
+fi
+if hits=$(grep -rnE '#include *[<"](liburing|sys/epoll)' net); then
+    echo "net/ includes a kernel-backend header:"
+    echo "$hits"
+    fail=1
+fi
+if hits=$(grep -rnE '#include *[<"](liburing|sys/epoll)' engine/include net/include compat/include 2>/dev/null); then
+    echo "a public header includes a kernel-backend header:"
+    echo "$hits"
+    fail=1
+fi
+[ $fail -eq 0 ] && echo "source rules hold"
+exit $fail
