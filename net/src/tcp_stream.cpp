@@ -1,6 +1,6 @@
 #include <ringo/net/tcp_stream.hpp>
 
-
+#include <ringo/net/resolve.hpp>
 
 #include <cerrno>
 #include <netinet/in.h>
@@ -95,7 +95,7 @@ Task<Result<TcpStream>> TcpStream::connect(SocketAddr addr, ConnectOptions optio
 
 Task<Result<TcpStream>> TcpStream::connect(std::string_view host_port, ConnectOptions options) {
     std::string name(host_port);  // the view may not outlive the first suspension
-    auto one = SocketAddr::parse(name); Result<std::vector<SocketAddr>> addrs = one ? Result<std::vector<SocketAddr>>(std::vector<SocketAddr>{*one}) : Result<std::vector<SocketAddr>>(one.error_info());
+    auto addrs = co_await resolve_async(name);
     if (!addrs) co_return Result<TcpStream>(addrs.error_info());
     Error last(errc::resolve_failed, "connect " + name + ": no address");
     for (const auto& a : *addrs) {
