@@ -14,6 +14,7 @@ namespace {
 constexpr std::size_t max_quoted = 200;
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_space_or_control(char c) noexcept { return static_cast<unsigned char>(c) <= ' ' || c == '\x7f'; }
 
 bool all_digits(std::string_view s) noexcept {
     return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
@@ -34,9 +35,7 @@ std::optional<std::uint32_t> parse_decimal(std::string_view s, std::uint32_t max
 // before if_nametoindex so that junk costs no syscall.
 bool valid_interface_name(std::string_view s) noexcept {
     if (s.empty() || s.size() >= IF_NAMESIZE || s == "." || s == "..") return false;
-    return std::none_of(s.begin(), s.end(), [](char c) {
-        return c == '/' || c == ':' || static_cast<unsigned char>(c) <= ' ' || c == '\x7f';
-    });
+    return std::none_of(s.begin(), s.end(), [](char c) { return c == '/' || c == ':' || is_space_or_control(c); });
 }
 
 // inet_pton needs a NUL-terminated string; anything longer than the
@@ -153,6 +152,33 @@ Result<SocketAddr> parse_ip_literal(std::string_view what, std::string_view inpu
                                     : "not an IP address (host names need SocketAddr::resolve)");
     }
     return SocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&sin), sizeof sin);
+}
+
+Result<std::optional<SocketAddr>> classify_host_port(std::string_view what, std::string_view text) {
+    auto hp = split_host_port(what, text);
+    if (!hp) return hp.error_info();
+    std::string_view host = hp->host;
+    if (!hp->bracketed && host.empty()) return std::optional(SocketAddr::v4_any(hp->port));
+
+    const bool looks_numeric = hp->bracketed || std::all_of(host.begin(), host.end(), [](char c) {
+                                   return is_digit(c) || c == '.';
+                               });
+    if (looks_numeric) {
+        // No host name is all digits and dots (RFC 1123 2.1: a top-level
+        // label is never numeric), so this was meant as an IPv4 literal.
+        auto addr = parse_ip_literal(what, text, host, hp->port);
+        if (!addr) return addr.error_info();
+        return std::optional(*addr);
+    }
+    if (std::any_of(host.begin(), host.end(), is_space_or_control))
+        return invalid_input(what, text, "host name contains a space or a control byte");
+    // getaddrinfo reads anything inet_aton takes ("0x7f.1", "017.1") as a
+    // number; refuse those here as parse() does.
+    char buf[64];
+    in_addr ignored{};
+    if (to_cstr(host, buf) && ::inet_aton(buf, &ignored) != 0)
+        return invalid_input(what, text, "not an IPv4 address (four decimal octets, 0-255)");
+    return std::optional<SocketAddr>();
 }
 
 }  // namespace ringo::net::detail

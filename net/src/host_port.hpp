@@ -1,6 +1,7 @@
-// The text side of socket addresses: splitting "host:port", reading ports
-// and IP literals, and error contexts that quote the input. Nothing here
-// blocks.
+// The text side of socket addresses, shared by SocketAddr (parse, resolve)
+// and resolve_async: splitting "host:port", reading ports and IP literals,
+// telling literals from host names, and error contexts that quote the
+// input. Nothing here blocks.
 #pragma once
 
 #include <ringo/engine/result.hpp>
@@ -36,5 +37,11 @@ Result<HostPort> split_host_port(std::string_view what, std::string_view text);
 // "%scope" (interface name or number). input is quoted in errors.
 Result<SocketAddr> parse_ip_literal(std::string_view what, std::string_view input, std::string_view ip,
                                     std::uint16_t port);
+
+// For resolve and resolve_async: the address when text is a literal,
+// nullopt when it names a host to look up, invalid_address when it is
+// neither (bad frame, bad port, a host that getaddrinfo would read as an
+// inet_aton number such as "1.2.3" or "0x7f.1", spaces or control bytes).
+Result<std::optional<SocketAddr>> classify_host_port(std::string_view what, std::string_view text);
 
 }  // namespace ringo::net::detail

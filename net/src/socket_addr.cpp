@@ -4,10 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include <arpa/inet.h>
+#include <netdb.h>
 
 namespace ringo::net {
 
@@ -62,6 +66,38 @@ Result<SocketAddr> SocketAddr::from_sockaddr(const sockaddr* sa, socklen_t len) 
     }
     return Error(errc::invalid_address,
                  fmt::format("from_sockaddr: address family {} is neither AF_INET nor AF_INET6", family));
+}
+
+Result<std::vector<SocketAddr>> SocketAddr::resolve(std::string_view host_port) {
+    auto target = detail::classify_host_port("resolve", host_port);
+    if (!target) return target.error_info();
+    if (*target) return std::vector<SocketAddr>{**target};
+
+    auto hp = detail::split_host_port("resolve", host_port);  // cannot fail: classify did it
+    const std::string host(hp->host);
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    // One entry per address, not one per socket type. No AI_ADDRCONFIG: on a
+    // host with only loopback up it hides "localhost".
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* raw = nullptr;
+    int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &raw);
+    if (rc != 0) {
+        const char* why = rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc);
+        return Error(errc::resolve_failed, fmt::format("resolve {}: {}", detail::quote(host_port), why));
+    }
+    std::unique_ptr<addrinfo, void (*)(addrinfo*)> list(raw, ::freeaddrinfo);
+    std::vector<SocketAddr> out;
+    for (const addrinfo* ai = list.get(); ai; ai = ai->ai_next) {
+        auto addr = from_sockaddr(ai->ai_addr, ai->ai_addrlen);
+        if (!addr) continue;  // a family we do not carry
+        auto a = addr->with_port(hp->port);
+        if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+    }
+    if (out.empty())
+        return Error(errc::resolve_failed,
+                     fmt::format("resolve {}: no IPv4 or IPv6 address", detail::quote(host_port)));
+    return out;
 }
 
 SocketAddr SocketAddr::v4_loopback(std::uint16_t port) noexcept {

@@ -8,9 +8,16 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -326,4 +333,96 @@ TEST_CASE("parse never crashes on random input and every success round-trips", "
     }
     INFO("successes: " << successes);
     CHECK(successes > 1000);
+}
+
+namespace {
+
+bool is_loopback(const SocketAddr& a) {
+    if (a.is_v4()) return a.ip_string().rfind("127.", 0) == 0;
+    return a.is_v6() && a.with_port(0) == SocketAddr::v6_loopback(0);
+}
+
+// Runs SocketAddr::resolve on a thread of its own and gives up waiting
+// after `limit`, so a slow resolver here cannot hang the test run. The
+// thread keeps its own reference to the state and finishes alone.
+std::optional<ringo::Result<std::vector<SocketAddr>>> resolve_within(std::string input,
+                                                                     std::chrono::seconds limit) {
+    struct State {
+        std::mutex mu;
+        std::condition_variable cv;
+        std::optional<ringo::Result<std::vector<SocketAddr>>> result;
+    };
+    auto st = std::make_shared<State>();
+    std::thread([st, input = std::move(input)] {
+        auto r = SocketAddr::resolve(input);
+        std::lock_guard lk(st->mu);
+        st->result.emplace(std::move(r));
+        st->cv.notify_all();
+    }).detach();
+    std::unique_lock lk(st->mu);
+    st->cv.wait_for(lk, limit, [&] { return st->result.has_value(); });
+    return st->result;
+}
+
+}  // namespace
+
+TEST_CASE("resolve answers address literals itself, without a lookup", "[net][addr]") {
+    auto v4 = SocketAddr::resolve("1.2.3.4:80");
+    REQUIRE(v4.has_value());
+    CHECK(*v4 == std::vector<SocketAddr>{SocketAddr::parse("1.2.3.4:80").value()});
+    auto v6 = SocketAddr::resolve("[fe80::1%2]:443");
+    REQUIRE(v6.has_value());
+    CHECK(*v6 == std::vector<SocketAddr>{SocketAddr::parse("[fe80::1%2]:443").value()});
+    auto any = SocketAddr::resolve(":8080");
+    REQUIRE(any.has_value());
+    CHECK(*any == std::vector<SocketAddr>{SocketAddr::v4_any(8080)});
+}
+
+TEST_CASE("resolve refuses malformed input with invalid_address before any lookup", "[net][addr]") {
+    const char* bad[] = {
+        "",                 "localhost",      "localhost:",       "localhost:http", "localhost:99999",
+        "localhost:-1",     "::1:80",         "[localhost]:80",   "[::1",           "[::1]x:80",
+        "1.2.3:80",         "127.1:80",       "256.1.1.1:80",     "1.2.3.4.5:80",   "0x7f000001:80",
+        "0x7f.1:80",        "017.0.0.1:80",   "local host:80",    "localhost :80",  "[fe80::1%]:80",
+    };
+    for (const char* text : bad) {
+        INFO("input: " << quoted(text));
+        auto r = SocketAddr::resolve(text);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error() == errc::invalid_address);
+        CHECK(r.error_info().context().find("resolve " + quoted(text)) != std::string::npos);
+    }
+    // Control bytes are escaped in the context, so only the code is checked.
+    for (std::string text : {"localhost\0:80"s, "\tlocalhost:80"s, "local\x7fhost:80"s}) {
+        auto r = SocketAddr::resolve(text);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error() == errc::invalid_address);
+    }
+}
+
+TEST_CASE("resolve of localhost gives loopback addresses with the port", "[net][addr]") {
+    auto r = SocketAddr::resolve("localhost:80");
+    REQUIRE(r.has_value());
+    REQUIRE_FALSE(r->empty());
+    for (const auto& a : *r) {
+        INFO(a.to_string());
+        CHECK(is_loopback(a));
+        CHECK(a.port() == 80);
+    }
+}
+
+TEST_CASE("resolve of a name that cannot exist fails with resolve_failed and names the input", "[net][addr]") {
+    // Not "nonexistent.invalid": glibc has no special case for .invalid and
+    // would send that query to the configured DNS server, which is off this
+    // machine. A 64-byte label is no valid DNS name, so the resolver refuses
+    // it before sending anything, and the name still cannot exist.
+    const std::string input = std::string(64, 'a') + ".invalid:80";
+    auto r = resolve_within(input, std::chrono::seconds(5));
+    if (!r) {
+        WARN("getaddrinfo took over 5 s here; skipping the resolve_failed check");
+        return;
+    }
+    REQUIRE_FALSE(r->has_value());
+    CHECK(r->error() == errc::resolve_failed);
+    CHECK(r->error_info().context().find(quoted(input)) != std::string::npos);
 }
