@@ -61,7 +61,7 @@ void* allocate_frame(std::size_t size) {
     return ::operator new(size);
 }
 
-void deallocate_frame(void* p, std::size_t size) noexcept {
+void deallocate_frame(void* p, [[maybe_unused]] std::size_t size) noexcept {
 #if RINGO_FRAME_POOL
     std::size_t c = (size + granule - 1) / granule;
     if (c < classes && cache.count[c] < max_cached_per_class) {

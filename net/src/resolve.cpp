@@ -102,14 +102,12 @@ private:
     int efd_;
 };
 
-// Closes through the runtime like any fd. An op started in a cancelled scope
-// (or with no runtime, or no free op slot) fails before it reaches the
-// kernel, close included, and the fd is then still open: hand it to
-// close_detached, which no scope can stop. A close that reached the kernel
-// releases the fd whatever it returns.
+// Closes through the runtime like any fd (a close runs even in a cancelled
+// scope). With no runtime or no free op slot the close never reached the
+// kernel and the fd is still open: close_detached then closes it directly.
 Task<void> close_eventfd(int efd) {
     auto closed = co_await io::close(efd);
-    if (!closed && (closed.error().category() == ringo_category() || closed.error() == std::errc::not_enough_memory))
+    if (!closed && (closed.error() == errc::no_runtime || closed.error() == std::errc::not_enough_memory))
         io::close_detached(efd);
 }
 
