@@ -647,6 +647,41 @@ TEST_CASE("1000 idle fds with parked recvs add no loop turns to a busy pair", "[
     CHECK(crowded.kernel_entries <= alone.kernel_entries + alone.kernel_entries / 10 + 10);
 }
 
+TEST_CASE("steady-state round trips allocate nothing on the loop thread", "[compat][epoll]") {
+    auto backend = GENERATE(from_range(ringo::test::backends()));
+    ringo::test::FdLeakCheck leaks;
+    ringo::test::run(backend, [&]() -> Task<> {
+        Pair p = socket_pair();
+        auto echo = ringo::spawn(echo_bytes(p.b));
+        std::byte c{7};
+        // Awaiters only, no sub-task: under ASan every coroutine frame comes
+        // from operator new, and this counts the engine's allocations alone.
+        // Counted inside, so this coroutine's own frame is not.
+        std::uint64_t allocations = 0;
+        auto round_trips = [&](int n) -> Task<bool> {
+            bool ok = true;
+            auto before = ringo::test::allocation_count();
+            for (int i = 0; i < n; ++i) {
+                auto s = co_await io::send(p.a, std::span(&c, 1));
+                auto r = co_await io::recv(p.a, std::span(&c, 1));
+                ok = ok && s.has_value() && r.has_value() && *r == 1;
+            }
+            allocations = ringo::test::allocation_count() - before;
+            co_return ok;
+        };
+        bool warm = co_await round_trips(100);  // slabs, queues and PollDescs reach their size
+        REQUIRE(warm);
+        bool ok = co_await round_trips(2000);
+        REQUIRE(ok);
+        CHECK(allocations == 0);
+        auto shut = co_await io::shutdown(p.a, SHUT_WR);
+        REQUIRE(shut.has_value());
+        auto echo_done = co_await echo;
+        CHECK(echo_done.has_value());
+        co_await close_all(p.a, p.b);
+    });
+}
+
 TEST_CASE("the epoll_wait fallback rounds sub-millisecond timeouts up, so the loop does not spin",
           "[compat][epoll]") {
     ringo::test::FdLeakCheck leaks;
