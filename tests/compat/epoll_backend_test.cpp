@@ -260,6 +260,24 @@ TEST_CASE("a send that fills the socket buffer parks until the peer drains it", 
     });
 }
 
+TEST_CASE("a send parked on a full buffer fails with EPIPE when the peer closes", "[compat][epoll]") {
+    auto backend = GENERATE(from_range(ringo::test::backends()));
+    ringo::test::FdLeakCheck leaks;
+    auto data = ringo::test::random_bytes(4 << 20, 5);
+    ringo::test::run(backend, [&]() -> Task<> {
+        Pair p = socket_pair();
+        auto sender = ringo::spawn(send_all(p.a, data));  // fills the buffer, then parks
+        co_await yield_turn();
+        CHECK_FALSE(sender.done());
+        co_await close_all(p.b);
+        auto r = co_await sender;
+        REQUIRE(r.has_value());
+        REQUIRE_FALSE(r->has_value());
+        CHECK(r->error() == std::error_code(EPIPE, std::system_category()));
+        co_await close_all(p.a);
+    });
+}
+
 TEST_CASE("two recvs parked on one fd are served in the order they parked", "[compat][epoll]") {
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::FdLeakCheck leaks;
@@ -528,6 +546,34 @@ TEST_CASE("closing a file while reads of it are in flight never fails them with 
             else CHECK(is_canceled(r->error()));
         }
     });
+}
+
+TEST_CASE("a runtime torn down with recvs parked and file reads in flight ends cleanly", "[compat][epoll]") {
+    auto backend = GENERATE(from_range(ringo::test::backends()));
+    ringo::test::FdLeakCheck leaks;
+    char path[] = "/tmp/ringo-epoll-test-XXXXXX";
+    int file = ::mkostemp(path, O_CLOEXEC);
+    REQUIRE(file >= 0);
+    ::unlink(path);
+    REQUIRE(::ftruncate(file, 1 << 20) == 0);
+    std::vector<Pair> pairs;
+    for (int i = 0; i < 8; ++i) pairs.push_back(socket_pair());
+    ringo::test::run(backend, [&]() -> Task<> {
+        for (auto& p : pairs) ringo::spawn(recv_one(p.a)).detach();
+        for (int i = 0; i < 4; ++i) {
+            ringo::spawn([](int f) -> Task<> {
+                std::vector<std::byte> buf(1 << 20);
+                (void)co_await io::read(f, buf, 0);
+            }(file)).detach();
+        }
+        co_await yield_turn();
+        // Returning now: block_on cancels the tasks and waits for their ops.
+    });
+    for (auto& p : pairs) {
+        ::close(p.a);  // the runtime that waited on them is gone
+        ::close(p.b);
+    }
+    ::close(file);
 }
 
 TEST_CASE("bad fds give an error result, never a crash", "[compat][epoll]") {
