@@ -154,17 +154,18 @@ bool EpollBackend::start(Op& op) noexcept {
     case OpKind::recv:
     case OpKind::send:
     case OpKind::recvmsg:
-    case OpKind::sendmsg: {
+    case OpKind::sendmsg:
+    case OpKind::read:
+    case OpKind::write: {
         int err = 0;
         PollDesc* pd = descs_.get(op.fd, err);
         if (!pd) {
             op.result = -err;
             return true;
         }
+        if (op.kind == OpKind::read || op.kind == OpKind::write) return start_file_io(op, *pd);
         return start_polled(op, *pd, direction_of(op.kind));
     }
-    case OpKind::read:
-    case OpKind::write: return start_file_io(op);
     case OpKind::close: return start_close(op);
     case OpKind::shutdown:
         ++core_.stats().inline_syscalls;
@@ -192,34 +193,28 @@ bool EpollBackend::start_polled(Op& op, PollDesc& pd, Direction d) noexcept {
     return false;
 }
 
-bool EpollBackend::start_file_io(Op& op) noexcept {
-    int err = 0;
-    PollDesc* pd = descs_.get(op.fd, err);
-    if (!pd) {
-        op.result = -err;
-        return true;
-    }
-    if (pd->pending_close()) {
+bool EpollBackend::start_file_io(Op& op, PollDesc& pd) noexcept {
+    if (pd.pending_close()) {
         op.result = -EBADF;  // closing: the number is on its way out
         return true;
     }
-    if (pd->mode() == PollDesc::Mode::unknown) {
+    if (pd.mode() == PollDesc::Mode::unknown) {
         // Ask epoll before the first syscall: a regular file always looks
         // ready, yet its read may sleep on the disk and stall the loop.
-        err = register_fd(*pd, op.fd);
+        int err = register_fd(pd, op.fd);
         if (err == EPERM) {
-            pd->set_mode(PollDesc::Mode::blocking);
+            pd.set_mode(PollDesc::Mode::blocking);
         } else if (err != 0) {
             op.result = -err;
             return true;
         }
     }
-    if (pd->mode() == PollDesc::Mode::polled) return start_polled(op, *pd, direction_of(op.kind));
-    if (int e = pool_.submit(op); e != 0) {
-        op.result = -e;
+    if (pd.mode() == PollDesc::Mode::polled) return start_polled(op, pd, direction_of(op.kind));
+    if (int err = pool_.submit(op); err != 0) {
+        op.result = -err;
         return true;
     }
-    pd->pool_op_started();
+    pd.pool_op_started();
     ++pool_in_flight_;
     return false;
 }
@@ -264,8 +259,8 @@ int EpollBackend::register_fd(PollDesc& pd, int fd) noexcept {
     ++core_.stats().kernel_entries;
     int r = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
     if (r < 0 && errno == EEXIST) {
-        // Still in the set from a lifetime that ended without us (closed
-        // behind our back while a dup kept the file): give it this token.
+        // The same file already sits in the set under this number, from a
+        // lifetime whose close we never saw: give it this lifetime's token.
         ++core_.stats().kernel_entries;
         r = ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
     }

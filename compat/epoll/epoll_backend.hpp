@@ -38,7 +38,7 @@ private:
     int init(const char*& failed_call) noexcept;
 
     bool start_polled(Op& op, PollDesc& pd, Direction d) noexcept;
-    bool start_file_io(Op& op) noexcept;
+    bool start_file_io(Op& op, PollDesc& pd) noexcept;
     bool start_close(Op& op) noexcept;
     bool attempt(Op& op, PollDesc& pd, Direction d) noexcept;
     int register_fd(PollDesc& pd, int fd) noexcept;
