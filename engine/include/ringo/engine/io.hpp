@@ -60,6 +60,10 @@ using FdOp = MappedOp<FdResult>;
 // each syscall in place first). Buffers must stay valid until the await
 // ends; if the awaiting frame is destroyed first, the engine cancels the op
 // and waits for the kernel before the frame goes.
+// Close an fd used here with io::close or close_detached while its runtime
+// lives, never with close(2): the epoll backend registers each fd number
+// once (as Go's netpoller does), and a close behind its back leaves that
+// registration stale for the next file given the same number.
 namespace io {
 
 detail::SizeOp recv(int fd, std::span<std::byte> buf, int flags = 0, std::int64_t deadline_ns = 0) noexcept;

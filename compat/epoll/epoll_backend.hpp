@@ -1,0 +1,66 @@
+// EpollBackend: ringo's readiness loop over edge-triggered epoll, turned into
+// completions, for kernels or sandboxes without a usable io_uring.
+#pragma once
+
+#include "../../engine/src/backend.hpp"
+#include "blocking_pool.hpp"
+#include "poll_desc.hpp"
+
+#include <ringo/engine/result.hpp>
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace ringo::detail {
+
+class Core;
+
+class EpollBackend final : public IoBackend {
+public:
+    // Fails (backend_unavailable, naming the syscall and errno) only when
+    // the epoll fd or the wake eventfd cannot be had.
+    static Result<std::unique_ptr<IoBackend>> create(Core& core, const RuntimeOptions& options);
+    ~EpollBackend() override;
+
+    Backend kind() const noexcept override { return Backend::epoll; }
+    const char* name() const noexcept override { return "epoll"; }
+    bool start(Op& op) noexcept override;
+    void cancel(Op& op) noexcept override;
+    int poll(std::int64_t timeout_ns) noexcept override;
+    void wake() noexcept override;
+
+private:
+    EpollBackend(Core& core, const RuntimeOptions& options);
+    int init(const char*& failed_call) noexcept;
+
+    bool start_polled(Op& op, PollDesc& pd, Direction d) noexcept;
+    bool start_file_io(Op& op, PollDesc& pd) noexcept;
+    bool start_close(Op& op) noexcept;
+    bool attempt(Op& op, PollDesc& pd, Direction d) noexcept;
+    int register_fd(PollDesc& pd, int fd) noexcept;
+    void close_fd(Op& op, PollDesc* pd) noexcept;
+
+    int wait(std::int64_t timeout_ns) noexcept;
+    void dispatch(const epoll_event& ev) noexcept;
+    void retry_waiters(PollDesc& pd, Direction d) noexcept;
+    void cancel_waiters(PollDesc& pd) noexcept;
+    void reap_pool() noexcept;
+    void consume_wake() noexcept;
+
+    Core& core_;
+    PollDescTable descs_;
+    BlockingPool pool_;
+    std::vector<epoll_event> events_;  // one wait's batch: queue_depth events
+    int epoll_fd_ = -1;
+    int wake_fd_ = -1;
+    std::uint32_t parked_ = 0;          // ops in waiter queues
+    std::uint32_t pool_in_flight_ = 0;  // ops with the blocking pool
+    bool use_pwait2_ = true;            // epoll_pwait2 until the kernel says ENOSYS
+    std::atomic<bool> wake_pending_{false};
+};
+
+}  // namespace ringo::detail
