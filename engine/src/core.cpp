@@ -69,6 +69,7 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
     if (early != 0) {
         op->result = early;
         op->state = OpState::done;
+        clear_owner(op);  // e.g. a join's wait op: its task must not complete it later
         ++stats_.completed[static_cast<std::size_t>(op->kind)];
         ++stats_.ops_inline;
         return false;
@@ -97,6 +98,23 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
     }
     if (op->scope) op->scope->current_op = op;
     return true;
+}
+
+Op* Core::acquire() noexcept {
+    Op* op = pool_.acquire();
+    if (op && !reserve_ready()) {
+        pool_.release(op);
+        return nullptr;
+    }
+    return op;
+}
+
+bool Core::reserve_ready() noexcept { return ready_.reserve(pool_.capacity() + live_tasks_ + 1); }
+
+void Core::clear_owner(Op* op) noexcept {
+    if (!op->owner_slot) return;
+    if (*op->owner_slot == op) *op->owner_slot = nullptr;
+    op->owner_slot = nullptr;
 }
 
 void Core::start_detached(Op* op) noexcept {
@@ -144,10 +162,7 @@ void Core::complete(Op& op, int result, std::uint32_t flags) noexcept {
     if (!is_user_kind(op.kind)) --kernel_in_flight_;
     ++stats_.completed[static_cast<std::size_t>(op.kind)];
     timers_.remove(&op);
-    if (op.owner_slot) {
-        if (*op.owner_slot == &op) *op.owner_slot = nullptr;
-        op.owner_slot = nullptr;
-    }
+    clear_owner(&op);
     if (op.scope && op.scope->current_op == &op) op.scope->current_op = nullptr;
     if (result == -ECANCELED && op.cancel_reason == CancelReason::timed_out) result = err_deadline;
     op.result = result;
@@ -164,15 +179,9 @@ void Core::complete(Op& op, int result, std::uint32_t flags) noexcept {
         op.on_complete(&op);
         return;
     }
-    try {
-        ready_.push({op.waiter, op.scope});
-    } catch (...) {
-        // The queue could not grow: resume in place rather than lose it.
-        auto* saved = current_scope;
-        current_scope = op.scope;
-        op.waiter.resume();
-        current_scope = saved;
-    }
+    // Capacity was reserved when the op's slot was made (acquire), so this
+    // push cannot fail: a completion never runs user code in a backend.
+    ready_.push({op.waiter, op.scope});
 }
 
 void Core::cancel(Op* op, CancelReason reason) noexcept {
@@ -193,10 +202,7 @@ void Core::abandon(Op* op) noexcept {
     op->on_complete = nullptr;
     if (op->scope && op->scope->current_op == op) op->scope->current_op = nullptr;
     op->scope = nullptr;
-    if (op->owner_slot) {
-        if (*op->owner_slot == op) *op->owner_slot = nullptr;
-        op->owner_slot = nullptr;
-    }
+    clear_owner(op);
     if (is_user_kind(op->kind)) {
         complete(*op, -ECANCELED, 0);  // frees the slot
         return;
@@ -306,12 +312,17 @@ void Core::request_stop() noexcept {
 
 // --- tasks -----------------------------------------------------------------
 
-void Core::add_task(SpawnStateBase* st) noexcept {
+bool Core::add_task(SpawnStateBase* st) noexcept {
+    ++live_tasks_;
+    if (!reserve_ready()) {
+        --live_tasks_;
+        return false;
+    }
     st->next = tasks_;
     if (tasks_) tasks_->prev = st;
     tasks_ = st;
-    ++live_tasks_;
     ++stats_.tasks_spawned;
+    return true;
 }
 
 void Core::remove_task(SpawnStateBase* st) noexcept {

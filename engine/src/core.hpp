@@ -39,7 +39,7 @@ public:
     Core& operator=(const Core&) = delete;
 
     // --- ops ---
-    Op* acquire() noexcept { return pool_.acquire(); }
+    Op* acquire() noexcept;
     void release(Op* op) noexcept { pool_.release(op); }
     bool start(Op* op, std::coroutine_handle<> waiter) noexcept;
     // Starts an op nobody waits for (RAII close); the slot frees itself.
@@ -54,14 +54,17 @@ public:
     void turn();
     // Cancels every task, runs until all have ended and no op is in flight.
     void drain();
-    void schedule(std::coroutine_handle<> h, CancelScope* scope) { ready_.push({h, scope}); }
+    // The ready queue always has room for one entry per op slot and per
+    // live task, so queuing a waiter never allocates, and never fails.
+    void schedule(std::coroutine_handle<> h, CancelScope* scope) noexcept { ready_.push({h, scope}); }
     void request_stop() noexcept;
     // block_on's task: once it is done, the loop stops waiting on the kernel.
     void set_root(const bool* root_done) noexcept { root_done_ = root_done; }
     bool stopping() const noexcept { return stopping_; }
 
     // --- tasks ---
-    void add_task(SpawnStateBase* st) noexcept;
+    // Fails (false) only when the ready queue cannot grow to hold the task.
+    bool add_task(SpawnStateBase* st) noexcept;
     void remove_task(SpawnStateBase* st) noexcept;
     void cancel_scope(CancelScope* scope, CancelReason reason) noexcept;
     void report_exception(std::exception_ptr e) noexcept;
@@ -79,6 +82,8 @@ private:
     void fire_timers() noexcept;
     std::int64_t wait_timeout() noexcept;
     void start_user_op(Op* op) noexcept;
+    void clear_owner(Op* op) noexcept;
+    bool reserve_ready() noexcept;
     void cancel_user_op(Op* op, CancelReason reason) noexcept;
     void destroy_leftover_tasks() noexcept;
 

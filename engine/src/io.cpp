@@ -111,8 +111,19 @@ Result<int> AcceptOp::await_resume() noexcept {
         peer_len_ = o->addrlen;
     }
     int r = OpAwaiter::await_resume();
-    if (r >= 0) return r;
+    if (r >= 0) {
+        accepted_ = r;
+        return r;
+    }
     return Result<int>(io_error(r), "accept");
+}
+
+const sockaddr_storage& AcceptOp::peer() const noexcept {
+    if (peer_len_ == 0 && accepted_ >= 0) {
+        socklen_t len = sizeof peer_;
+        if (::getpeername(accepted_, reinterpret_cast<sockaddr*>(&peer_), &len) == 0) peer_len_ = len;
+    }
+    return peer_;
 }
 
 AcceptOp accept(int fd, std::int64_t deadline_ns) noexcept { return AcceptOp(fd, deadline_ns); }

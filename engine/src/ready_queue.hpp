@@ -1,6 +1,8 @@
 // ReadyQueue: coroutines to resume on this loop turn, each with the
-// cancellation scope it runs in. A ring buffer that doubles when full, so it
-// stops allocating once it has seen the peak number of ready tasks.
+// cancellation scope it runs in. A ring buffer whose capacity the Core
+// reserves ahead (one entry per op slot and per live task), so push() never
+// allocates: completions are queued from inside a backend's reap, where
+// neither an allocation failure nor running user code is acceptable.
 #pragma once
 
 #include <coroutine>
@@ -21,15 +23,26 @@ public:
     bool empty() const noexcept { return head_ == tail_; }
     std::size_t size() const noexcept { return tail_ - head_; }
 
-    void push(ReadyItem item) {
-        if (size() == cap_) grow();
+    // Room for n entries in all; false if the memory cannot be had.
+    bool reserve(std::size_t n) noexcept {
+        if (n <= cap_) return true;
+        try {
+            grow(n);
+            return true;
+        } catch (...) {
+            return false;
+        }
+    }
+    void push(ReadyItem item) noexcept {
+        if (size() == cap_) grow(cap_ + 1);  // only if a reservation was skipped: terminates on OOM
         items_[tail_++ & (cap_ - 1)] = item;
     }
     ReadyItem pop() noexcept { return items_[head_++ & (cap_ - 1)]; }
 
 private:
-    void grow() {
-        std::size_t cap = cap_ ? cap_ * 2 : 64;
+    void grow(std::size_t at_least) {
+        std::size_t cap = cap_ ? cap_ : 64;
+        while (cap < at_least) cap *= 2;
         auto items = std::make_unique<ReadyItem[]>(cap);
         for (std::size_t i = 0; i < size(); ++i) items[i] = items_[(head_ + i) & (cap_ - 1)];
         tail_ = size();

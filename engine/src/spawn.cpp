@@ -3,13 +3,18 @@
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <new>
 
 namespace ringo::detail {
 
 void spawn_start(Core* core, SpawnStateBase* st, std::coroutine_handle<> root) {
     st->core = core;
     st->root = root;
-    core->add_task(st);
+    if (!core->add_task(st)) {
+        root.destroy();
+        st->destroy(st);
+        throw std::bad_alloc();
+    }
     // A task spawned while the runtime winds down starts cancelled, so it
     // unwinds at its first op instead of keeping block_on waiting.
     if (core->stopping()) st->scope.reason = CancelReason::canceled;

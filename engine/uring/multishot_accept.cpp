@@ -16,7 +16,7 @@ MultishotAccept::~MultishotAccept() {
 }
 
 MultishotAccept::Stream* MultishotAccept::stream(int fd) {
-    if (fd < 0 || fd > 0xff'ffff) return nullptr;  // beyond the tag's fd bits
+    if (fd < 0 || fd > max_fd) return nullptr;
     auto i = static_cast<std::size_t>(fd);
     if (i >= streams_.size()) streams_.resize(i + 1);
     if (!streams_[i]) streams_[i] = std::make_unique<Stream>();
@@ -128,18 +128,14 @@ void MultishotAccept::on_cqe(std::uint64_t ud, int res, std::uint32_t flags) noe
             if (s->ready.size() >= high_water) send_cancel(fd, *s);
         }
     } else if (current && res != -ECANCELED) {
-        if (res == -EINVAL) {
-            // A kernel without multishot accept: hand the waiters back.
-            Op* list = std::exchange(s->waiters_head, nullptr);
-            s->waiters_tail = nullptr;
-            hooks_.on_unsupported(list);
-        } else if (Op* w = s->waiters_head) {
-            // A real accept error (EMFILE...) goes to one waiter.
+        // An accept error (EMFILE, EINVAL on a socket that does not
+        // listen...) goes to every waiter: re-arming would only repeat it.
+        while (Op* w = s->waiters_head) {
             s->waiters_head = w->next;
-            if (!s->waiters_head) s->waiters_tail = nullptr;
             w->next = nullptr;
             hooks_.complete(*w, res);
         }
+        s->waiters_tail = nullptr;
     }
     if (current && !s->armed && s->waiters_head) arm(fd, *s);
 }

@@ -31,6 +31,7 @@ namespace ringo::detail {
 class MultishotAccept {
 public:
     static constexpr std::size_t high_water = 64;
+    static constexpr int max_fd = 0xff'ffff;  // what fits in a tag; larger fds use single-shot accept
 
     // user_data tags of our requests: generation 0 (never an op), top bit
     // set, then a 7-bit serial and the fd.
@@ -39,8 +40,6 @@ public:
     struct Hooks {
         virtual io_uring_sqe* sqe() noexcept = 0;
         virtual void complete(Op& op, int result) noexcept = 0;
-        // The kernel refused multishot: take these waiters (linked by next).
-        virtual void on_unsupported(Op* waiters) noexcept = 0;
     protected:
         ~Hooks() = default;
     };

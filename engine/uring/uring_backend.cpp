@@ -83,7 +83,14 @@ int UringBackend::init() {
         if (err != EINVAL) return err;  // only EINVAL means "try fewer flags"
     }
     if (err != 0) return err;
-    multishot_accept_ = options_.multishot_accept;
+    // Multishot accept came with linux 5.19, as did IORING_OP_SOCKET: the
+    // opcode table has no entry for the flag itself, so use its sibling.
+    if (options_.multishot_accept) {
+        if (io_uring_probe* probe = io_uring_get_probe_ring(&ring_)) {
+            multishot_accept_ = io_uring_opcode_supported(probe, IORING_OP_SOCKET);
+            io_uring_free_probe(probe);
+        }
+    }
     io_uring_register_ring_fd(&ring_);  // an optimisation only (linux 5.18)
 
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -159,7 +166,7 @@ bool UringBackend::start(Op& op) noexcept {
         }
     }
 
-    if (op.kind == OpKind::accept && multishot_accept_) {
+    if (op.kind == OpKind::accept && multishot_accept_ && op.fd >= 0 && op.fd <= MultishotAccept::max_fd) {
         if (accept_.start(op)) return true;
         ++in_flight_;
         return false;
@@ -213,18 +220,6 @@ void UringBackend::prep_single_accept(Op& op, io_uring_sqe* sqe) noexcept {
 void UringBackend::complete(Op& op, int result) noexcept {
     --in_flight_;
     core_.complete(op, result, 0);
-}
-
-void UringBackend::on_unsupported(Op* waiters) noexcept {
-    multishot_accept_ = false;
-    core_.log("ringo: io_uring multishot accept refused by the kernel; using single-shot accept");
-    while (Op* op = waiters) {
-        waiters = op->next;
-        op->next = nullptr;
-        io_uring_sqe* sqe = get_sqe();
-        prep_single_accept(*op, sqe);
-        io_uring_sqe_set_data64(sqe, OpPool::user_data(*op));
-    }
 }
 
 void UringBackend::cancel(Op& op) noexcept {
@@ -305,8 +300,10 @@ void UringBackend::wake() noexcept {
     // One write per sleep is enough; the flag keeps a busy loop from being
     // woken by every caller (Go's netpollWakeSig). Async-signal-safe.
     if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+    int saved_errno = errno;  // a signal handler must leave errno as it found it
     std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    errno = saved_errno;
 }
 
 }  // namespace ringo::detail

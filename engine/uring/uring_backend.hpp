@@ -44,7 +44,6 @@ private:
     // MultishotAccept::Hooks
     io_uring_sqe* sqe() noexcept override { return get_sqe(); }
     void complete(Op& op, int result) noexcept override;
-    void on_unsupported(Op* waiters) noexcept override;
 
     Core& core_;
     const RuntimeOptions& options_;

@@ -51,8 +51,12 @@ Result<TcpListener> TcpListener::bind(const SocketAddr& addr, ListenOptions opti
 Result<TcpStream> TcpListener::Accept::await_resume() noexcept {
     auto fd = io::AcceptOp::await_resume();
     if (!fd) return Result<TcpStream>(fd.error_info());
-    auto addr = SocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer()), peer_len());
-    TcpStream stream(*fd, addr ? *addr : SocketAddr{});
+    // No address yet (multishot accept): the stream asks for it when used.
+    SocketAddr addr;
+    if (peer_len() > 0) {
+        if (auto a = SocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer()), peer_len())) addr = *a;
+    }
+    TcpStream stream(*fd, addr);
     if (nodelay_) {
         // Best effort: a peer that already reset makes this fail, and the
         // first read will say so.

@@ -251,7 +251,9 @@ TEST_CASE("closing a stream wakes its pending read with operation_canceled", "[n
         auto r = co_await reader;
         REQUIRE(r.has_value());
         CHECK(*r == ringo::errc::operation_canceled);
-        CHECK(order.front() == "read woke");
+        // Which of the two resumes first is not part of the contract: the
+        // read is completed by the close either way.
+        CHECK(order.size() == 2);
     });
 }
 

@@ -87,12 +87,16 @@ public:
     AcceptOp(int fd, std::int64_t deadline_ns) noexcept;
     // The new fd (non-blocking, close-on-exec) and, through peer(), its address.
     Result<int> await_resume() noexcept;
-    const sockaddr_storage& peer() const noexcept { return peer_; }
+    // The peer's address. A backend that accepts many connections with one
+    // request (io_uring multishot) learns no address; peer() then asks the
+    // kernel (getpeername) on first use. peer_len() is 0 until it is known.
+    const sockaddr_storage& peer() const noexcept;
     socklen_t peer_len() const noexcept { return peer_len_; }
 
 private:
-    sockaddr_storage peer_{};
-    socklen_t peer_len_ = 0;
+    mutable sockaddr_storage peer_{};
+    mutable socklen_t peer_len_ = 0;
+    int accepted_ = -1;
 };
 AcceptOp accept(int fd, std::int64_t deadline_ns = 0) noexcept;
 
