@@ -7,6 +7,7 @@
 # 2. net/ never includes kernel-backend headers: it sees only the
 #    backend-neutral op interface.
 # 3. Installed headers never include liburing or epoll headers.
+# 4. The README's example is the one the build compiles.
 set -u
 root=${1:?usage: check_sources.sh SOURCE_ROOT}
 cd "$root" || exit 1
@@ -24,6 +25,13 @@ fi
 if hits=$(grep -rnE '#include *[<"](liburing|sys/epoll)' engine/include net/include compat/include 2>/dev/null); then
     echo "a public header includes a kernel-backend header:"
     echo "$hits"
+    fail=1
+fi
+# 4. The README's example is examples/readme_echo.cpp (which the build compiles).
+readme_code=$(awk '/^```cpp$/{f=1;next} /^```$/{if(f){exit}} f' README.md)
+example_code=$(tail -n +2 examples/readme_echo.cpp)
+if [ "$readme_code" != "$example_code" ]; then
+    echo "README.md's example differs from examples/readme_echo.cpp (minus its first line)"
     fail=1
 fi
 [ $fail -eq 0 ] && echo "source rules hold"

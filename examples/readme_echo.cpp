@@ -1,0 +1,20 @@
+// The README's example, built with the examples so it can never rot.
+#include <ringo/ringo.hpp>
+using namespace ringo;
+Task<> serve(net::TcpStream s) {
+    std::array<std::byte, 4096> buf;
+    for (;;) {
+        auto n = co_await s.read(buf);
+        if (!n || *n == 0) co_return;                    // error or EOF
+        if (!co_await s.write_all(std::span(buf).first(*n))) co_return;
+    }
+}
+Task<> server() {
+    auto listener = net::TcpListener::bind(net::SocketAddr::v4_loopback(8080)).value();
+    for (;;) {
+        auto conn = co_await listener.accept();
+        if (!conn) co_return;                            // stop() cancels accept
+        spawn(serve(std::move(*conn))).detach();         // runs on its own
+    }
+}
+int main() { Runtime rt; rt.block_on(server()); }
