@@ -181,6 +181,13 @@ bool EpollBackend::start(Op& op) noexcept {
 bool EpollBackend::start_polled(Op& op, PollDesc& pd, Direction d) noexcept {
     OpQueue& queue = pd.waiters(d);
     if (queue.empty()) {
+        // Known empty (or full) since the last edge: the syscall would only
+        // say EAGAIN. Park and let the next edge run it.
+        if (pd.known_drained(d)) {
+            queue.push(op);
+            ++parked_;
+            return false;
+        }
         ++core_.stats().inline_syscalls;
         if (attempt(op, pd, d)) return true;
         if (int err = register_fd(pd, op.fd); err != 0) {
@@ -242,10 +249,20 @@ bool EpollBackend::start_close(Op& op) noexcept {
 // the wait is then still to come.
 bool EpollBackend::attempt(Op& op, PollDesc& pd, Direction d) noexcept {
     for (;;) {
-        op.backend_word = (op.backend_word & ~tick_mask) | pd.tick(d);
+        const std::uint32_t tick = pd.tick(d);
+        op.backend_word = (op.backend_word & ~tick_mask) | tick;
         ++core_.stats().kernel_entries;
-        if (run_syscall(op)) return true;
-        if (pd.tick(d) == (op.backend_word & tick_mask)) return false;
+        if (run_syscall(op)) {
+            // A short read of a stream drained the socket (the hint says
+            // the fd is one); a read that filled the buffer says nothing.
+            if ((op.hints & op_hint::stream) && op.result > 0 && static_cast<std::uint32_t>(op.result) < op.len)
+                pd.mark_drained(d, tick);
+            return true;
+        }
+        if (pd.tick(d) == tick) {
+            pd.mark_drained(d, tick);
+            return false;
+        }
     }
 }
 
@@ -354,6 +371,7 @@ void EpollBackend::dispatch(const epoll_event& ev) noexcept {
     PollDesc* pd = descs_.find(PollDesc::token_fd(ev.data.u64));
     // From an earlier lifetime of this fd number: never for the new owner.
     if (!pd || !pd->is_current(ev.data.u64)) return;
+    if (ev.events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) pd->mark_hung_up();
     if (ev.events & in_events) {
         pd->bump(Direction::in);
         retry_waiters(*pd, Direction::in);

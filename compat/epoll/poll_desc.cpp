@@ -10,6 +10,8 @@ void PollDesc::retire() noexcept {
     ++seq_;
     mode_ = Mode::unknown;
     pending_close_ = nullptr;
+    drained_[0] = drained_[1] = false;
+    hung_up_ = false;
 }
 
 PollDesc* PollDescTable::grow(int fd, int& err) noexcept {

@@ -36,6 +36,23 @@ public:
     std::uint32_t tick(Direction d) const noexcept { return ticks_[index(d)]; }
     void bump(Direction d) noexcept { ++ticks_[index(d)]; }
 
+    // The direction was seen empty (recv) or full (send) at tick t: an
+    // EAGAIN, or a short read of a stream. Until the next event bumps the
+    // tick, another syscall would only say EAGAIN again, so an op may park
+    // without trying (the fd must be registered, so the next edge is seen).
+    //
+    // Not after a hang-up or error: a short read can leave an EOF or error
+    // behind whose edge was already consumed, and no further edge would come.
+    void mark_drained(Direction d, std::uint32_t t) noexcept {
+        drained_tick_[index(d)] = t;
+        drained_[index(d)] = true;
+    }
+    bool known_drained(Direction d) const noexcept {
+        return drained_[index(d)] && !hung_up_ && drained_tick_[index(d)] == ticks_[index(d)] &&
+               mode_ == Mode::polled;
+    }
+    void mark_hung_up() noexcept { hung_up_ = true; }
+
     // epoll_event.data.u64 for this fd: the lifetime above, the fd below.
     std::uint64_t token(int fd) const noexcept {
         return (std::uint64_t{seq_} << 32) | static_cast<std::uint32_t>(fd);
@@ -63,6 +80,9 @@ private:
 
     OpQueue waiters_[2];
     std::uint32_t ticks_[2]{};
+    std::uint32_t drained_tick_[2]{};
+    bool drained_[2]{};
+    bool hung_up_ = false;  // EPOLLRDHUP, EPOLLHUP or EPOLLERR seen in this lifetime
     std::uint32_t seq_ = 0;
     std::uint32_t pool_ops_ = 0;
     Op* pending_close_ = nullptr;

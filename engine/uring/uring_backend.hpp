@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace ringo::detail {
 
@@ -57,6 +58,17 @@ private:
     bool wake_armed_ = false;
     std::atomic<bool> wake_pending_{false};
     bool multishot_accept_ = false;
+    // What the last recv on a stream fd said about the socket (from
+    // IORING_CQE_F_SOCK_NONEMPTY, linux 5.19): still holding data, or
+    // drained. Indexed by fd; a stale entry after fd reuse only costs one
+    // needless try or one early poll, never a wrong result.
+    enum class SockState : std::uint8_t { unknown, nonempty, drained };
+    std::vector<SockState> sock_state_;
+    SockState sock_state(int fd) const noexcept {
+        return fd >= 0 && static_cast<std::size_t>(fd) < sock_state_.size() ? sock_state_[fd] : SockState::unknown;
+    }
+    void set_sock_state(int fd, SockState s) noexcept;
+    bool try_recv_inline(Op& op) noexcept;
     MultishotAccept accept_{*this};
 };
 

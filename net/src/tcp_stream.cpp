@@ -14,7 +14,18 @@ namespace detail_net {
 
 StreamOp::StreamOp(OpKind kind, int fd, const char* what, ringo::detail::Op** slot, std::int64_t deadline) noexcept
     : ringo::detail::SizeOp(kind, fd, {what}), slot_(slot) {
-    if (auto* o = op()) o->deadline_ns = deadline;
+    if (auto* o = op()) {
+        o->deadline_ns = deadline;
+        if (kind == OpKind::recv) o->hints = op_hint::stream;
+    }
+}
+
+void StreamOp::set_buffer(std::byte* data, std::size_t size) noexcept {
+    // One op moves at most 2 GiB - 1; a larger span completes short.
+    if (auto* o = op()) {
+        o->buf = data;
+        o->len = static_cast<std::uint32_t>(std::min<std::size_t>(size, 0x7fffffff));
+    }
 }
 
 bool StreamOp::await_suspend(std::coroutine_handle<> h) noexcept {
@@ -110,19 +121,13 @@ Task<Result<TcpStream>> TcpStream::connect(std::string_view host_port, ConnectOp
 
 detail_net::StreamOp TcpStream::read(std::span<std::byte> buf) noexcept {
     detail_net::StreamOp a(OpKind::recv, fd_, "read", &pending_read_, read_deadline_);
-    if (auto* o = a.op()) {
-        o->buf = buf.data();
-        o->len = static_cast<std::uint32_t>(std::min<std::size_t>(buf.size(), 0x7fffffff));
-    }
+    a.set_buffer(buf.data(), buf.size());
     return a;
 }
 
 detail_net::StreamOp TcpStream::write(std::span<const std::byte> buf) noexcept {
     detail_net::StreamOp a(OpKind::send, fd_, "write", &pending_write_, write_deadline_);
-    if (auto* o = a.op()) {
-        o->buf = const_cast<std::byte*>(buf.data());
-        o->len = static_cast<std::uint32_t>(std::min<std::size_t>(buf.size(), 0x7fffffff));
-    }
+    a.set_buffer(const_cast<std::byte*>(buf.data()), buf.size());
     return a;
 }
 

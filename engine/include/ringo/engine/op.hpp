@@ -40,6 +40,15 @@ inline constexpr std::size_t op_kind_count = static_cast<std::size_t>(OpKind::co
 
 const char* op_kind_name(OpKind kind) noexcept;
 
+// What the caller knows about an op that a backend may use to skip work.
+// Hints never change results, only how a backend gets them.
+namespace op_hint {
+// A recv on a stream socket: a result shorter than the buffer means the
+// socket was drained at that moment, so a backend may remember the fd as
+// empty (and wait before the next try) or as non-empty (and try at once).
+inline constexpr std::uint8_t stream = 1;
+}  // namespace op_hint
+
 // Why an op was asked to stop; decides how its -ECANCELED is reported.
 enum class CancelReason : std::uint8_t { none, canceled, timed_out };
 
@@ -59,6 +68,7 @@ struct Op {
     OpState state = OpState::idle;
     CancelReason cancel_reason = CancelReason::none;
     bool abandoned = false;      // no waiter any more; the engine cleans up
+    std::uint8_t hints = 0;      // op_hint::*
     int fd = -1;
     int msg_flags = 0;           // MSG_* for recv/send, `how` for shutdown
     void* buf = nullptr;

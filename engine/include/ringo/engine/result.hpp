@@ -27,7 +27,11 @@ public:
     const std::error_code& code() const noexcept { return code_; }
     const std::string& context() const noexcept { return context_; }
     std::string message() const {
-        return context_.empty() ? code_.message() : context_ + ": " + code_.message();
+        if (context_.empty()) return code_.message();
+        std::string m;
+        m.reserve(context_.size() + 64);
+        m.append(context_).append(": ").append(code_.message());
+        return m;
     }
 
 private:

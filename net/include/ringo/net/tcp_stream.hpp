@@ -38,6 +38,7 @@ namespace detail_net {
 class StreamOp : public ringo::detail::SizeOp {
 public:
     StreamOp(OpKind kind, int fd, const char* what, ringo::detail::Op** slot, std::int64_t deadline) noexcept;
+    void set_buffer(std::byte* data, std::size_t size) noexcept;
     bool await_suspend(std::coroutine_handle<> h) noexcept;
 
 private:
