@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Embedding tests: another meson project takes ringo in, as a subproject
-# (directly or through a wrap) and installed with pkg-config. The consumer is
-# tests/embed/consumer/: one echo program whose test does a real loopback
-# round trip through ringo.
+# Embedding tests: another meson project takes ringo in, the three ways
+# docs/embedding.md describes. The consumer is tests/embed/consumer/: one
+# echo program whose test does a real loopback round trip through ringo.
 #
 #   subproject  ringo in the consumer's subprojects/ with docs/ringo.wrap,
 #               the parent at werror=true and warning_level=3: ringo adds only
@@ -16,6 +15,7 @@
 #               compiled on its own, and the consumer built against the
 #               install through pkg-config: shared (LD_LIBRARY_PATH) and
 #               static (prefer_static, so ringo.pc's private requirements).
+#   docs        the snippets in docs/embedding.md are these very files.
 #
 # Usage: run_embed.sh MODE SOURCE_ROOT BUILD_ROOT B_SANITIZE
 # (BUILD_ROOT: the ringo build running this test; CXX: its compiler.)
@@ -43,7 +43,7 @@ subproject | install)
         exit 77
     fi
     ;;
-fallback) ;;
+fallback | docs) ;;
 *) echo "run_embed.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
 
@@ -289,6 +289,33 @@ if bad:
         LD_LIBRARY_PATH=$lib step "consumer-$kind-test" meson test -C "$cb" --print-errorlogs
         echo "consumer ($kind): $(grep -h '^echoed' "$cb/meson-logs/testlog.txt")"
     done
+}
+
+# docs: in docs/embedding.md, the fenced block after `<!-- embed: PATH -->`
+# is the whole file PATH, and each line of the one after `<!-- from: PATH -->`
+# is a line of PATH.
+run_docs() {
+    local doc=$src/docs/embedding.md kind path n=0
+    [[ -f $doc ]] || fail "docs/embedding.md is missing"
+    while read -r kind path; do
+        [[ -f $src/$path ]] || fail "docs/embedding.md shows $path, which does not exist"
+        awk -v marker="<!-- $kind: $path -->" '
+            $0 == marker { grab = 1; next }
+            grab == 1 && /^```/ { grab = 2; next }
+            grab == 2 && /^```/ { exit }
+            grab == 2 { print }' "$doc" >"$work/snippet"
+        [[ -s $work/snippet ]] || fail "no fenced block after <!-- $kind: $path -->"
+        if [[ $kind == embed ]]; then
+            diff -u "$src/$path" "$work/snippet" || fail "docs/embedding.md's copy of $path differs (+ docs)"
+        elif grep -vxFf "$src/$path" "$work/snippet"; then
+            fail "these lines of docs/embedding.md are not in $path (above)"
+        fi
+        n=$((n + 1))
+    done < <(sed -n 's/^<!-- \(embed\|from\): \(.*\) -->$/\1 \2/p' "$doc")
+    for path in tests/embed/consumer/meson.build tests/embed/consumer/echo.cpp docs/ringo.wrap; do
+        grep -qxF "<!-- embed: $path -->" "$doc" || fail "docs/embedding.md does not show all of $path"
+    done
+    echo "$n snippets match their files"
 }
 
 "run_$mode"
