@@ -48,8 +48,9 @@ Task<int> round_trip() {
         fmt::print(stderr, "echo: {}\n", echoed ? joined.message() : echoed.message());
         co_return 1;
     }
-    if (std::string_view(back.data(), back.size()) != message) {
-        fmt::print(stderr, "echo: sent \"{}\", got back \"{}\"\n", message, std::string_view(back.data(), back.size()));
+    std::string_view got(back.data(), back.size());
+    if (got != message) {
+        fmt::print(stderr, "echo: sent \"{}\", got back \"{}\"\n", message, got);
         co_return 1;
     }
     fmt::print("echoed \"{}\" through {}\n", message, addr);
