@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# Embedding tests: another meson project takes ringo in, the three ways
+# docs/embedding.md describes. The consumer is tests/embed/consumer/: one
+# echo program whose test does a real loopback round trip through ringo.
+#
+#   subproject  ringo in the consumer's subprojects/ with docs/ringo.wrap,
+#               the parent at werror=true and warning_level=3: ringo adds only
+#               its library, builds warning-free, keeps its flags to its own
+#               targets, and the consumer's test passes.
+#   fallback    configure only: dependency('ringo', fallback : ['ringo',
+#               'ringo_dep']) with no wrap, and ringo:tests=enabled from the
+#               parent's default_options, while the other parts stay off.
+#   install     ringo built alone, `meson install --destdir`; the installed
+#               headers, libraries and ringo.pc checked, each installed header
+#               compiled on its own, and the consumer built against the
+#               install through pkg-config: shared (LD_LIBRARY_PATH) and
+#               static (prefer_static, so ringo.pc's private requirements).
+#   docs        the snippets in docs/embedding.md are these very files.
+#
+# Usage: run_embed.sh MODE SOURCE_ROOT BUILD_ROOT B_SANITIZE
+# (BUILD_ROOT: the ringo build running this test; CXX: its compiler.)
+#
+# subproject and install rebuild ringo in a temporary directory to test build
+# plumbing, which neither a sanitizer nor a forced backend changes: they skip
+# (77) in scripts/test's ASan pass (b_sanitize set) and epoll pass
+# (RINGO_BACKEND set), and run in the normal pass. The temporary directory is
+# removed when a test passes and kept, with its logs, when one fails.
+set -euo pipefail
+
+mode=${1:?usage: run_embed.sh MODE SOURCE_ROOT BUILD_ROOT B_SANITIZE}
+src=${2:?source root}
+build_root=${3:?build root}
+sanitize=${4:?b_sanitize value}
+
+case $mode in
+subproject | install)
+    if [[ $sanitize != none ]]; then
+        echo "skip: build plumbing, not memory safety (b_sanitize=$sanitize); the normal pass runs this"
+        exit 77
+    fi
+    if [[ -n ${RINGO_BACKEND:-} ]]; then
+        echo "skip: build plumbing does not depend on RINGO_BACKEND=$RINGO_BACKEND; the normal pass runs this"
+        exit 77
+    fi
+    ;;
+fallback | docs) ;;
+*) echo "run_embed.sh: unknown mode $mode" >&2; exit 2 ;;
+esac
+
+# meson test sets this for the test itself; the compilers run here need not
+# pay for it.
+unset MALLOC_PERTURB_
+
+# The system python3 (meson's own on Debian), not a version manager's shim.
+PYTHON=python3
+[[ -x /usr/bin/python3 ]] && PYTHON=/usr/bin/python3
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ringo-embed-$mode.XXXXXX")
+finish() {
+    local rc=$?
+    if ((rc == 0 || rc == 77)); then
+        rm -rf "$work"
+    else
+        echo "run_embed.sh $mode: failed; logs and build trees kept in $work" >&2
+    fi
+}
+trap finish EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# step NAME CMD...: runs CMD with its output in $work/NAME.log, printed if
+# CMD fails.
+step() {
+    local log=$work/$1.log
+    shift
+    echo "--- $*"
+    if ! "$@" >"$log" 2>&1; then
+        tail -n 80 "$log"
+        fail "$* (log: $log)"
+    fi
+}
+
+# What every consumer build here uses: the parent's strictest settings, and
+# a fast build (the library is built for its plumbing, not its speed).
+parent_opts=(--buildtype=plain -Dwerror=true -Dwarning_level=3)
+
+copy_consumer() {  # copy_consumer DIR: the consumer's files, as in the repo
+    mkdir -p "$1"
+    cp "$src/tests/embed/consumer/meson.build" "$src/tests/embed/consumer/echo.cpp" "$1/"
+}
+
+# ringo_targets BUILDDIR: the names of the targets subproject ringo defines.
+ringo_targets() {
+    meson introspect "$1" --targets |
+        "$PYTHON" -c 'import json, sys
+print("\n".join(sorted({t["name"] for t in json.load(sys.stdin) if t["subproject"] == "ringo"})))'
+}
+
+# Never built in a parent unless the parent asks (tools/ and bench/ may not
+# exist yet; when they do, their targets must stay off too).
+optional_targets=(ringo-tests echo_server ringo-echo-demo ringo-bench ringo-probe ringo-proxy)
+
+run_subproject() {
+    local parent=$work/consumer
+    copy_consumer "$parent"
+    mkdir -p "$parent/subprojects"
+    cp "$src/docs/ringo.wrap" "$parent/subprojects/ringo.wrap"
+    # The wrap's directory already exists, so meson uses it and never fetches.
+    ln -s "$src" "$parent/subprojects/ringo"
+
+    # nodownload: nothing here may touch the network.
+    step setup meson setup "$work/build" "$parent" "${parent_opts[@]}" --wrap-mode=nodownload
+    grep -q 'Dependency ringo found: YES .*(overridden)' "$work/setup.log" ||
+        fail "dependency('ringo') did not come from the subproject's override_dependency"
+
+    local targets
+    targets=$(ringo_targets "$work/build")
+    [[ $targets == ringo ]] || fail "subproject ringo defines more than its library: ${targets//$'\n'/ }"
+    echo "ringo's targets in the parent: $targets"
+
+    # ringo's own flags stay on ringo's targets; the parent's werror and
+    # warning_level reach them (else "warning-free" would prove nothing).
+    "$PYTHON" - "$work/build/compile_commands.json" <<'PY' ||
+        fail "compile flags leak or are missing (above)"
+import json, shlex, sys
+cmds = json.load(open(sys.argv[1]))
+ringo = [shlex.split(c["command"]) for c in cmds if "/subprojects/ringo/" in c["file"]]
+consumer = [shlex.split(c["command"]) for c in cmds if c["file"].endswith("echo.cpp")]
+own = {"-Wshadow", "-Wold-style-cast", "-Wnon-virtual-dtor", "-Wcast-align", "-DRINGO_HAVE_EPOLL_BACKEND=1"}
+ok = bool(ringo) and bool(consumer)
+for args in ringo:
+    for flag in ("-Werror", "-Wpedantic"):
+        if flag not in args:
+            print("ringo source compiled without the parent's", flag, ":", args[-1]); ok = False
+    if not own & set(args):
+        print("ringo source compiled without ringo's own flags:", args[-1]); ok = False
+for args in consumer:
+    if own & set(args):
+        print("ringo's flags leak into the parent:", sorted(own & set(args))); ok = False
+sys.exit(0 if ok else 1)
+PY
+
+    step build meson compile -C "$work/build"
+    if grep -n 'warning:' "$work/build.log"; then
+        fail "ringo or the consumer built with warnings (above)"
+    fi
+    step test meson test -C "$work/build" --print-errorlogs
+    grep -E '^(backend|echoed) ' "$work/build/meson-logs/testlog.txt" || true
+}
+
+run_fallback() {
+    local parent=$work/parent
+    mkdir -p "$parent/subprojects"
+    cp "$src/tests/embed/fallback/meson.build" "$parent/"
+    ln -s "$src" "$parent/subprojects/ringo"  # no wrap: the fallback names it
+
+    step setup meson setup "$work/build" "$parent" --wrap-mode=nodownload
+    local targets name
+    targets=$(ringo_targets "$work/build")
+    echo "ringo's targets in the parent: ${targets//$'\n'/ }"
+    grep -qx ringo <<<"$targets" || fail "no ringo library target"
+    grep -qx ringo-tests <<<"$targets" ||
+        fail "ringo:tests=enabled in the parent's default_options did not build ringo's tests"
+    for name in "${optional_targets[@]}"; do
+        [[ $name == ringo-tests ]] && continue
+        if grep -qx -- "$name" <<<"$targets"; then
+            fail "$name is built though the parent did not ask for it"
+        fi
+    done
+}
+
+# compile_alone HEADER: compiles a file that includes only HEADER, with the
+# compiler in cxx and ringo.pc's cflags; says so and fails if it does not.
+compile_alone() {
+    local out
+    if ! out=$(printf '#include <%s>\n' "$1" |
+        "${cxx[@]}" -x c++ -std=c++20 -Wall -Wextra -Werror -fsyntax-only "${cflags[@]}" - 2>&1); then
+        printf '%s does not compile on its own:\n%s\n' "$1" "$out"
+        return 1
+    fi
+}
+
+# install: ringo as a user installs it, into a staging directory.
+run_install() {
+    local rb=$work/ringo-build dest=$work/dest
+    step setup meson setup "$rb" "$src" --prefix=/usr/local --buildtype=plain -Dwerror=true \
+        -Ddefault_library=both -Dpkgconfig.relocatable=true \
+        -Dtests=disabled -Dexamples=disabled -Dbench=disabled -Dtools=disabled
+    step build meson compile -C "$rb"
+    step install meson install -C "$rb" --no-rebuild --destdir "$dest"
+
+    # libdir is lib/<triplet> on Debian; ask the build rather than guess.
+    local libdir
+    libdir=$(meson introspect "$rb" --buildoptions | "$PYTHON" -c 'import json, sys
+print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "libdir"))')
+    local prefix=$dest/usr/local
+    local inc=$prefix/include lib=$prefix/$libdir
+    echo "installed: $(cd "$dest" && find . -type f -o -type l | sort | tr '\n' ' ')"
+
+    # Headers: exactly the public ones (every file under <module>/include/),
+    # so never a private one.
+    [[ -f $inc/ringo/ringo.hpp ]] || fail "ringo/ringo.hpp not installed"
+    compgen -G "$inc/ringo/engine/*.hpp" >/dev/null || fail "no ringo/engine/*.hpp installed"
+    compgen -G "$inc/ringo/net/*.hpp" >/dev/null || fail "no ringo/net/*.hpp installed"
+    local d
+    diff -u <(for d in "$src"/*/include; do (cd "$d" && find ringo -type f); done | sort) \
+        <(cd "$inc" && find . -type f | sed 's|^\./||' | sort) ||
+        fail "installed headers are not the public ones (-: public, not installed; +: installed, not public)"
+
+    # Libraries and ringo.pc.
+    local f
+    for f in libringo.so libringo.a pkgconfig/ringo.pc; do
+        [[ -e $lib/$f ]] || fail "$libdir/$f not installed"
+    done
+    export PKG_CONFIG_PATH=$lib/pkgconfig
+    echo "ringo.pc:"
+    sed 's/^/    /' "$lib/pkgconfig/ringo.pc"
+    local requires private_requires
+    requires=$(pkg-config --print-requires ringo)
+    private_requires=$(pkg-config --print-requires-private ringo)
+    grep -q '^fmt\b' <<<"$requires" || fail "fmt (included by the public headers) is not in Requires"
+    ! grep -q liburing <<<"$requires" || fail "liburing is in Requires; the public headers never include it"
+    grep -q '^liburing\b' <<<"$private_requires" ||
+        fail "liburing is not in Requires.private (a static ringo needs it)"
+    pkg-config --static --libs ringo | grep -q -- '-luring' ||
+        fail "pkg-config --static --libs ringo lacks -luring"
+    # Relocatable ringo.pc: its -I is ${pcfiledir}/../../../include.
+    local -a cflags
+    local flag staged=0
+    read -r -a cflags <<<"$(pkg-config --cflags ringo)"
+    for flag in "${cflags[@]}"; do
+        [[ $flag == -I* && $(realpath -m "${flag#-I}") == "$(realpath "$inc")" ]] && staged=1
+    done
+    ((staged)) || fail "ringo.pc does not point at the staged headers: ${cflags[*]}"
+
+    # Binaries: the running ringo build's tools (when it has them) install
+    # with nothing more than `install : true`.
+    meson introspect "$build_root" --targets | "$PYTHON" -c 'import json, sys
+bad = [t["name"] for t in json.load(sys.stdin)
+       if t["name"] in ("ringo-probe", "ringo-bench", "ringo-proxy") and not t["installed"]]
+if bad:
+    sys.exit("not installed: " + ", ".join(bad) + " (add install : true)")' ||
+        fail "a ringo binary is not installed"
+
+    # Each installed header compiles alone (two at a time); below C++20
+    # ringo.hpp says why.
+    local -a cxx
+    read -r -a cxx <<<"${CXX:-c++}"
+    echo "--- each installed header alone: ${cxx[*]} -std=c++20 -Wall -Wextra -Werror"
+    local h running=0 bad=0 count=0
+    while read -r h; do
+        compile_alone "$h" &
+        count=$((count + 1))
+        if ((++running >= 2)); then
+            wait -n || bad=1
+            running=$((running - 1))
+        fi
+    done < <(cd "$inc" && find ringo -name '*.hpp' | sort)
+    while ((running > 0)); do
+        wait -n || bad=1
+        running=$((running - 1))
+    done
+    ((bad == 0)) || fail "an installed header does not compile on its own (above)"
+    echo "$count headers compile alone"
+    local out
+    if out=$(printf '#include <ringo/ringo.hpp>\n' |
+        "${cxx[@]}" -x c++ -std=c++17 -fsyntax-only "${cflags[@]}" - 2>&1); then
+        fail "ringo/ringo.hpp compiles with -std=c++17"
+    fi
+    grep -q 'error: #error "ringo needs C++20' <<<"$out" ||
+        fail "-std=c++17 fails without ringo's message: $out"
+    (($(grep -c 'error:' <<<"$out") == 1)) || fail "-std=c++17: ringo's #error is not the only error: $out"
+    echo "-std=c++17: $(grep 'error:' <<<"$out")"
+
+    # The consumer against the install, through pkg-config only.
+    copy_consumer "$work/consumer"
+    local kind
+    for kind in shared static; do
+        local cb=$work/consumer-$kind
+        local opts=("${parent_opts[@]}" --wrap-mode=nofallback)  # pkg-config or nothing
+        [[ $kind == static ]] && opts+=(-Dprefer_static=true)
+        step "consumer-$kind-setup" meson setup "$cb" "$work/consumer" "${opts[@]}"
+        grep -q 'Run-time dependency ringo found: YES' "$work/consumer-$kind-setup.log" ||
+            fail "the consumer did not find the installed ringo through pkg-config"
+        step "consumer-$kind-build" meson compile -C "$cb"
+        if grep -n 'warning:' "$work/consumer-$kind-build.log"; then
+            fail "the consumer built with warnings against the installed headers (above)"
+        fi
+        local linked
+        linked=$(LD_LIBRARY_PATH=$lib ldd "$cb/echo" | grep libringo || true)
+        if [[ $kind == shared ]]; then
+            grep -qF "$lib/libringo.so" <<<"$linked" ||
+                fail "echo does not load the staged libringo.so: $linked"
+        else
+            [[ -z $linked ]] || fail "echo built with prefer_static still loads $linked"
+        fi
+        step "consumer-$kind-test" env LD_LIBRARY_PATH="$lib" meson test -C "$cb" --print-errorlogs
+        echo "consumer ($kind): $(grep -h '^echoed' "$cb/meson-logs/testlog.txt")"
+    done
+}
+
+# docs: in docs/embedding.md, the fenced block after `<!-- embed: PATH -->`
+# is the whole file PATH, and each line of the one after `<!-- from: PATH -->`
+# is a line of PATH.
+run_docs() {
+    local doc=$src/docs/embedding.md kind path n=0
+    [[ -f $doc ]] || fail "docs/embedding.md is missing"
+    while read -r kind path; do
+        [[ -f $src/$path ]] || fail "docs/embedding.md shows $path, which does not exist"
+        awk -v marker="<!-- $kind: $path -->" '
+            $0 == marker { grab = 1; next }
+            grab == 1 && /^```/ { grab = 2; next }
+            grab == 2 && /^```/ { exit }
+            grab == 2 { print }' "$doc" >"$work/snippet"
+        [[ -s $work/snippet ]] || fail "no fenced block after <!-- $kind: $path -->"
+        if [[ $kind == embed ]]; then
+            diff -u "$src/$path" "$work/snippet" ||
+                fail "docs/embedding.md's copy of $path differs (+: docs)"
+        elif grep -vxFf "$src/$path" "$work/snippet"; then
+            fail "these lines of docs/embedding.md are not in $path (above)"
+        fi
+        n=$((n + 1))
+    done < <(sed -n 's/^<!-- \(embed\|from\): \(.*\) -->$/\1 \2/p' "$doc")
+    for path in tests/embed/consumer/meson.build tests/embed/consumer/echo.cpp docs/ringo.wrap; do
+        grep -qxF "<!-- embed: $path -->" "$doc" || fail "docs/embedding.md does not show all of $path"
+    done
+    echo "$n snippets match their files"
+}
+
+"run_$mode"
