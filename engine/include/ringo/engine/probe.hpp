@@ -126,9 +126,9 @@ const ProbeReport& probe();
 // as missing. The Runtime calls this with disabled_features(options).
 Verdict decide(const ProbeReport& report, FeatureSet disabled);
 
-// The features a Runtime with these options treats as missing: the
-// RINGO_DISABLE environment variable, and the multishot_accept /
-// defer_taskrun / speculative_send switches set to false.
+// The features a Runtime with these options treats as missing:
+// options.disable, the RINGO_DISABLE environment variable, and the
+// multishot_accept / defer_taskrun / speculative_send switches set to false.
 // An unknown name is an error naming it and the valid names.
 Result<FeatureSet> disabled_features(const RuntimeOptions& options);
 
