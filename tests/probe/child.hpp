@@ -7,7 +7,10 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ringo::test {
 
@@ -20,6 +23,19 @@ struct ChildResult {
 // body writes its findings to `out` and returns the child's exit code
 // (0: all as expected). An exception in body exits with 70.
 ChildResult run_in_child(const std::function<int(std::string& out)>& body);
+
+// Runs the program at `path` with `args` and collects its stdout, stderr
+// and exit status. `env` sets (a value) or unsets (nullopt) variables in the
+// child only; `before_exec` runs in the child just before the exec (to
+// install a seccomp filter, say).
+struct ProgramResult {
+    int exit_code = -1;  // -1: it did not exit normally
+    std::string out;
+    std::string err;
+};
+using EnvChanges = std::vector<std::pair<std::string, std::optional<std::string>>>;
+ProgramResult run_program(const std::string& path, const std::vector<std::string>& args,
+                          const EnvChanges& env = {}, const std::function<void()>& before_exec = {});
 
 // Installs a seccomp filter that answers io_uring_setup, io_uring_enter and
 // io_uring_register with -err, as container runtimes do. Returns 0 or the
