@@ -3,6 +3,7 @@
 // here must be honoured by both, so nothing above it can tell them apart.
 #pragma once
 
+#include <ringo/engine/feature.hpp>
 #include <ringo/engine/op.hpp>
 #include <ringo/engine/runtime_options.hpp>
 
@@ -38,6 +39,10 @@ public:
 
     // Interrupts poll() from any thread or a signal handler.
     virtual void wake() noexcept = 0;
+
+    // The engine fast paths (ringo/engine/feature.hpp) this instance really
+    // uses, fixed at creation. epoll has none.
+    virtual FeatureSet fast_paths() const noexcept { return {}; }
 };
 
 }  // namespace ringo::detail

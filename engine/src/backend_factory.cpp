@@ -2,6 +2,8 @@
 
 #include "../uring/uring_backend.hpp"
 
+#include <ringo/engine/probe.hpp>
+
 #if RINGO_HAVE_EPOLL_BACKEND
 #include "../../compat/epoll/epoll_backend.hpp"
 #endif
@@ -26,6 +28,9 @@ Result<std::unique_ptr<IoBackend>> make_epoll(Core& core, const RuntimeOptions& 
 
 Result<std::unique_ptr<IoBackend>> make_backend(Core& core, const RuntimeOptions& options,
                                                 std::string& fallback_reason) {
+    // Checked even for epoll, so a misspelt name fails wherever it is used.
+    auto disabled = disabled_features(options);
+    if (!disabled) return disabled.error_info();
     Backend want = options.backend;
     if (want == Backend::automatic) {
         if (const char* env = std::getenv("RINGO_BACKEND"); env && *env) {
@@ -36,13 +41,19 @@ Result<std::unique_ptr<IoBackend>> make_backend(Core& core, const RuntimeOptions
             want = *parsed;
         }
     }
-    switch (want) {
-    case Backend::uring: return UringBackend::create(core, options);
-    case Backend::epoll: return make_epoll(core, options);
-    case Backend::automatic: break;
+    if (want == Backend::epoll) return make_epoll(core, options);
+
+    // The process's one probe (cached) decides; this runtime's disabled
+    // features shape the verdict. Creation-time cost only.
+    const Verdict verdict = decide(probe(), *disabled);
+    if (verdict.backend != Backend::uring) {
+        if (want == Backend::uring) return Error(errc::backend_unavailable, "io_uring: " + verdict.reason);
+        fallback_reason = verdict.reason;
+        return make_epoll(core, options);
     }
-    auto uring = UringBackend::create(core, options);
-    if (uring) return uring;
+    auto uring = UringBackend::create(core, options, verdict.used());
+    if (uring || want == Backend::uring) return uring;
+    // The probe's ring set up but this one did not (a deeper queue_depth).
     fallback_reason = uring.error_info().context();
     return make_epoll(core, options);
 }

@@ -12,9 +12,12 @@ namespace ringo::detail {
 
 class Core;
 
-// Backend::automatic consults RINGO_BACKEND, then tries io_uring and falls
-// back to epoll, leaving the reason in fallback_reason. An explicit choice
-// that cannot run is an error naming why, never a silent fallback.
+// Backend::automatic consults RINGO_BACKEND, then asks ringo::probe()
+// whether io_uring works here and falls back to epoll if not, leaving the
+// probe's reason in fallback_reason. io_uring's fast paths follow the
+// probe's verdict for these options (disabled_features). An explicit choice
+// that cannot run is an error naming why, never a silent fallback; so is an
+// unknown name in RuntimeOptions::disable or RINGO_DISABLE.
 Result<std::unique_ptr<IoBackend>> make_backend(Core& core, const RuntimeOptions& options,
                                                 std::string& fallback_reason);
 

@@ -41,6 +41,7 @@ void Runtime::stop() noexcept { core_->request_stop(); }
 Backend Runtime::backend() const noexcept { return core_->backend().kind(); }
 const char* Runtime::backend_name() const noexcept { return core_->backend().name(); }
 const std::string& Runtime::fallback_reason() const noexcept { return core_->fallback_reason(); }
+FeatureSet Runtime::fast_paths() const noexcept { return core_->backend().fast_paths(); }
 Stats Runtime::stats() const noexcept { return core_->stats(); }
 const RuntimeOptions& Runtime::options() const noexcept { return core_->options(); }
 

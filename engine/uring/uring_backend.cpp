@@ -16,8 +16,13 @@
 // 5.19, ASYNC_CANCEL_FD|ALL 5.19, EXT_ARG (timeout in the wait) 5.11,
 // CQE_SKIP_SUCCESS 5.17, NODROP (CQ overflow kept in the kernel) 5.5,
 // multishot accept 5.19 (engine/uring/multishot_accept.cpp).
+//
+// Which fast paths to use is decided once, at creation, from ringo::probe()
+// (engine/probe/), RuntimeOptions and RINGO_DISABLE; the hot path reads
+// plain bools.
 #include "uring_backend.hpp"
 
+#include "../probe/ring_ladder.hpp"
 #include "../src/core.hpp"
 
 #include <algorithm>
@@ -47,31 +52,27 @@ std::string setup_error(int err) {
 
 }  // namespace
 
-UringBackend::UringBackend(Core& core, const RuntimeOptions& options) : core_(core), options_(options) {}
+UringBackend::UringBackend(Core& core, const RuntimeOptions& options, FeatureSet allowed)
+    : core_(core), options_(options), allowed_(allowed) {}
 
-Result<std::unique_ptr<IoBackend>> UringBackend::create(Core& core, const RuntimeOptions& options) {
-    std::unique_ptr<UringBackend> b(new UringBackend(core, options));
+Result<std::unique_ptr<IoBackend>> UringBackend::create(Core& core, const RuntimeOptions& options,
+                                                        FeatureSet allowed) {
+    std::unique_ptr<UringBackend> b(new UringBackend(core, options, allowed));
     if (int err = b->init(); err != 0) return Error(errc::backend_unavailable, setup_error(err));
     return std::unique_ptr<IoBackend>(std::move(b));
 }
 
 int UringBackend::init() {
     unsigned entries = options_.queue_depth ? options_.queue_depth : 256;
-    // The CQ holds 4x the SQ: many ops stay in flight beyond one batch of
-    // submissions (every idle connection's recv), and overflow is slow.
-    const unsigned base = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
-    const unsigned ladder[] = {
-        base | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-        base | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
-        IORING_SETUP_CQSIZE,
-        0,
-    };
+    // The probe tried the same ladder; a step it allowed may still fail here
+    // (a larger queue_depth), so keep stepping down on EINVAL.
     int err = EINVAL;
-    for (unsigned flags : ladder) {
-        if ((flags & IORING_SETUP_DEFER_TASKRUN) && !options_.defer_taskrun) continue;
+    for (unsigned flags : ring_ladder) {
+        if (!ring_step_allowed(flags, allowed_.has(Feature::defer_taskrun), allowed_.has(Feature::coop_taskrun)))
+            continue;
         io_uring_params p{};
         p.flags = flags;
-        p.cq_entries = entries * 4;
+        p.cq_entries = entries * ring_cq_factor;
         int r = io_uring_queue_init_params(entries, &ring_, &p);
         if (r == 0) {
             setup_flags_ = flags;
@@ -84,15 +85,11 @@ int UringBackend::init() {
         if (err != EINVAL) return err;  // only EINVAL means "try fewer flags"
     }
     if (err != 0) return err;
-    // Multishot accept came with linux 5.19, as did IORING_OP_SOCKET: the
-    // opcode table has no entry for the flag itself, so use its sibling.
-    if (options_.multishot_accept) {
-        if (io_uring_probe* probe = io_uring_get_probe_ring(&ring_)) {
-            multishot_accept_ = io_uring_opcode_supported(probe, IORING_OP_SOCKET);
-            io_uring_free_probe(probe);
-        }
-    }
-    io_uring_register_ring_fd(&ring_);  // an optimisation only (linux 5.18)
+    // The probe proved these with real completions (engine/probe/).
+    multishot_accept_ = allowed_.has(Feature::multishot_accept);
+    speculative_send_ = allowed_.has(Feature::speculative_send);
+    // An optimisation only (linux 5.18): without it each enter looks the fd up.
+    if (allowed_.has(Feature::registered_ring_fd)) ring_fd_registered_ = io_uring_register_ring_fd(&ring_) == 1;
 
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) return errno;
@@ -155,7 +152,7 @@ void UringBackend::arm_wake() noexcept {
 
 bool UringBackend::start(Op& op) noexcept {
     auto& stats = core_.stats();
-    if (op.kind == OpKind::send && options_.speculative_send) {
+    if (op.kind == OpKind::send && speculative_send_) {
         // A send nearly always fits in the socket buffer: try it in place
         // and queue only when the kernel says it would block.
         ++stats.inline_syscalls;
@@ -174,7 +171,7 @@ bool UringBackend::start(Op& op) noexcept {
     }
     if (op.kind == OpKind::close) accept_.on_close(op.fd);
 
-    if (op.kind == OpKind::recv && (op.hints & op_hint::stream) && options_.speculative_send &&
+    if (op.kind == OpKind::recv && (op.hints & op_hint::stream) && speculative_send_ &&
         sock_state(op.fd) == SockState::nonempty && try_recv_inline(op))
         return true;
 
@@ -339,6 +336,16 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
     if (op->kind == OpKind::recv && (op->hints & op_hint::stream) && cqe.res > 0)
         set_sock_state(op->fd, (cqe.flags & IORING_CQE_F_SOCK_NONEMPTY) ? SockState::nonempty : SockState::drained);
     core_.complete(*op, cqe.res, cqe.flags);
+}
+
+FeatureSet UringBackend::fast_paths() const noexcept {
+    FeatureSet s;
+    if (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) s.add(Feature::defer_taskrun);
+    if (setup_flags_ & IORING_SETUP_COOP_TASKRUN) s.add(Feature::coop_taskrun);
+    if (multishot_accept_) s.add(Feature::multishot_accept);
+    if (speculative_send_) s.add(Feature::speculative_send);
+    if (ring_fd_registered_) s.add(Feature::registered_ring_fd);
+    return s;
 }
 
 void UringBackend::wake() noexcept {

@@ -19,9 +19,12 @@ class Core;
 
 class UringBackend final : public IoBackend, private MultishotAccept::Hooks {
 public:
-    // Sets up the ring with the richest flags the kernel accepts. The error
-    // names the syscall and the errno when the ring cannot be had at all.
-    static Result<std::unique_ptr<IoBackend>> create(Core& core, const RuntimeOptions& options);
+    // Sets up the ring with the richest flags the kernel accepts among
+    // those `allowed` permits (the probe's verdict: engine/probe/verdict.cpp),
+    // and uses only the fast paths in `allowed`. The error names the syscall
+    // and the errno when the ring cannot be had at all.
+    static Result<std::unique_ptr<IoBackend>> create(Core& core, const RuntimeOptions& options,
+                                                     FeatureSet allowed);
     ~UringBackend() override;
 
     Backend kind() const noexcept override { return Backend::uring; }
@@ -30,11 +33,12 @@ public:
     void cancel(Op& op) noexcept override;
     int poll(std::int64_t timeout_ns) noexcept override;
     void wake() noexcept override;
+    FeatureSet fast_paths() const noexcept override;
 
     unsigned setup_flags() const noexcept { return setup_flags_; }
 
 private:
-    UringBackend(Core& core, const RuntimeOptions& options);
+    UringBackend(Core& core, const RuntimeOptions& options, FeatureSet allowed);
     int init();
     io_uring_sqe* get_sqe() noexcept;
     void reap() noexcept;
@@ -48,6 +52,7 @@ private:
 
     Core& core_;
     const RuntimeOptions& options_;
+    const FeatureSet allowed_;       // fast paths the verdict allows; decided once, here
     io_uring ring_{};
     bool ring_ready_ = false;
     unsigned setup_flags_ = 0;
@@ -69,6 +74,8 @@ private:
     }
     void set_sock_state(int fd, SockState s) noexcept;
     bool try_recv_inline(Op& op) noexcept;
+    bool speculative_send_ = false;
+    bool ring_fd_registered_ = false;
     MultishotAccept accept_{*this};
 };
 

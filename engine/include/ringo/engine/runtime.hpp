@@ -4,6 +4,7 @@
 // global.
 #pragma once
 
+#include <ringo/engine/feature.hpp>
 #include <ringo/engine/result.hpp>
 #include <ringo/engine/runtime_options.hpp>
 #include <ringo/engine/spawn.hpp>
@@ -45,6 +46,8 @@ public:
     const char* backend_name() const noexcept;
     // Why automatic selection did not pick io_uring; empty if it did.
     const std::string& fallback_reason() const noexcept;
+    // The engine fast paths this runtime uses (ringo-probe --list names them).
+    FeatureSet fast_paths() const noexcept;
     Stats stats() const noexcept;
     const RuntimeOptions& options() const noexcept;
 

@@ -7,6 +7,7 @@
 #include <exception>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ringo {
@@ -31,6 +32,10 @@ struct RuntimeOptions {
     bool multishot_accept = true;  // io_uring: one accept request serves many connections
     bool defer_taskrun = true;     // io_uring: SINGLE_ISSUER|DEFER_TASKRUN ring (linux 6.1)
     bool speculative_send = true;  // try send() in place before queuing it
+    // Features to treat as missing, comma separated: "multishot_accept,defer_taskrun", or "all"
+    // for every fast path (names: ringo-probe --list). RINGO_DISABLE adds to it. An unknown name
+    // fails Runtime creation.
+    std::string disable;
 
     // Called once with a one-line reason when automatic selection falls back,
     // and for other notices. Empty: print to stderr.

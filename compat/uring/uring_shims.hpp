@@ -1,0 +1,85 @@
+// What Debian 12's liburing 2.3 lacks and ringo uses, shimmed behind the
+// RINGO_HAVE_* values compat/meson.build detects (1: liburing has it, use
+// it; 0: use the stand-in below). A newer liburing makes each shim step
+// aside on its own. Private to the library: never installed, as it includes
+// <liburing.h>.
+#pragma once
+
+#include <liburing.h>
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+
+#ifndef RINGO_HAVE_IORING_SETUP_NO_SQARRAY
+#define RINGO_HAVE_IORING_SETUP_NO_SQARRAY 0
+#endif
+#ifndef RINGO_HAVE_IORING_RECVSEND_BUNDLE
+#define RINGO_HAVE_IORING_RECVSEND_BUNDLE 0
+#endif
+#ifndef RINGO_HAVE_IO_URING_SETUP_BUF_RING
+#define RINGO_HAVE_IO_URING_SETUP_BUF_RING 0
+#endif
+
+namespace ringo::compat {
+
+// IORING_SETUP_NO_SQARRAY (linux 6.6): no SQ index array, SQEs in ring order.
+#if RINGO_HAVE_IORING_SETUP_NO_SQARRAY
+inline constexpr unsigned setup_no_sqarray = IORING_SETUP_NO_SQARRAY;
+#else
+inline constexpr unsigned setup_no_sqarray = 1U << 16;
+#endif
+
+// IORING_RECVSEND_BUNDLE (linux 6.10), in sqe->ioprio of a send or recv that
+// selects provided buffers: one request moves several buffers. Older kernels
+// answer EINVAL.
+#if RINGO_HAVE_IORING_RECVSEND_BUNDLE
+inline constexpr unsigned recvsend_bundle = IORING_RECVSEND_BUNDLE;
+#else
+inline constexpr unsigned recvsend_bundle = 1U << 4;
+#endif
+
+// io_uring_setup_buf_ring (liburing 2.4): map memory for a provided-buffer
+// ring of `entries` (a power of two) and register it as group `bgid`
+// (linux 5.19). Returns nullptr and sets *err (a positive errno) on failure.
+inline io_uring_buf_ring* setup_buf_ring(io_uring* ring, unsigned entries, int bgid, int* err) noexcept {
+#if RINGO_HAVE_IO_URING_SETUP_BUF_RING
+    io_uring_buf_ring* br = io_uring_setup_buf_ring(ring, entries, bgid, 0, err);
+    if (!br) *err = -*err;
+    return br;
+#else
+    const std::size_t size = entries * sizeof(io_uring_buf);
+    void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (mem == MAP_FAILED) {
+        *err = errno;
+        return nullptr;
+    }
+    auto* br = static_cast<io_uring_buf_ring*>(mem);
+    io_uring_buf_reg reg{};
+    reg.ring_addr = reinterpret_cast<std::uintptr_t>(br);
+    reg.ring_entries = entries;
+    reg.bgid = static_cast<__u16>(bgid);
+    if (int r = io_uring_register_buf_ring(ring, &reg, 0); r < 0) {
+        ::munmap(mem, size);
+        *err = -r;
+        return nullptr;
+    }
+    // The tail overlays the first entry's reserved field: start empty.
+    io_uring_buf_ring_init(br);
+    return br;
+#endif
+}
+
+// Unregisters and unmaps what setup_buf_ring gave.
+inline void free_buf_ring(io_uring* ring, io_uring_buf_ring* br, unsigned entries, int bgid) noexcept {
+#if RINGO_HAVE_IO_URING_SETUP_BUF_RING
+    io_uring_free_buf_ring(ring, br, entries, bgid);
+#else
+    io_uring_unregister_buf_ring(ring, bgid);
+    ::munmap(br, entries * sizeof(io_uring_buf));
+#endif
+}
+
+}  // namespace ringo::compat

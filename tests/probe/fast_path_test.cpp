@@ -1,0 +1,171 @@
+// Forcing fallbacks: each engine fast path, disabled through
+// RuntimeOptions::disable, makes an io_uring runtime take its plain path
+// (Runtime::fast_paths() says which, and an echo still works on it);
+// RINGO_DISABLE does the same from the environment; unknown names fail
+// runtime creation with the valid names; RINGO_DISABLE=io_uring moves
+// automatic selection to epoll with a reason. The rest of the suite runs
+// with every fast path off too (tests/meson.build: net-fast-paths-off).
+#include "harness.hpp"
+#include "scoped_env.hpp"
+
+#include <ringo/engine/probe.hpp>
+#include <ringo/net/tcp_listener.hpp>
+#include <ringo/net/tcp_stream.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+using ringo::Feature;
+using ringo::FeatureSet;
+using ringo::Task;
+using ringo::net::SocketAddr;
+using ringo::net::TcpListener;
+using ringo::net::TcpStream;
+
+namespace {
+
+bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+
+bool uring_here() {
+    auto b = ringo::test::backends();
+    return std::find(b.begin(), b.end(), ringo::Backend::uring) != b.end();
+}
+
+// One connection through accept, connect, send, recv and close: the paths
+// every fast path touches.
+Task<> echo_once() {
+    auto l = TcpListener::bind(SocketAddr::v4_loopback(0));
+    REQUIRE(l.has_value());
+    auto addr = l->local_addr();
+    REQUIRE(addr.has_value());
+    auto server = ringo::spawn([](TcpListener& listener) -> Task<> {
+        auto c = co_await listener.accept();
+        REQUIRE(c.has_value());
+        std::array<char, 5> buf{};
+        auto got = co_await c->read_exact(buf);
+        REQUIRE(got);
+        auto sent = co_await c->write_all(std::string_view(buf.data(), buf.size()));
+        CHECK(sent);
+        co_await c->close();
+    }(*l));
+    auto c = co_await TcpStream::connect(*addr);
+    REQUIRE(c.has_value());
+    auto sent = co_await c->write_all(std::string_view("hello"));
+    CHECK(sent);
+    std::array<char, 5> back{};
+    auto got = co_await c->read_exact(back);
+    REQUIRE(got);
+    CHECK(std::string_view(back.data(), back.size()) == "hello");
+    co_await c->close();
+    (void)co_await server;
+}
+
+}  // namespace
+
+TEST_CASE("each disabled fast path makes an io_uring runtime take its plain path", "[probe][fastpath]") {
+    if (!uring_here()) {
+        SUCCEED("io_uring is not available here");
+        return;
+    }
+    ringo::test::FdLeakCheck fds;
+    const ringo::ProbeReport& report = ringo::probe();
+    for (std::size_t i = 0; i < ringo::feature_count; ++i) {
+        auto f = static_cast<Feature>(i);
+        if (!ringo::is_fast_path(f)) continue;
+        INFO("disabled: " << ringo::feature_name(f));
+        ringo::RuntimeOptions opts;
+        opts.backend = ringo::Backend::uring;
+        opts.disable = ringo::feature_name(f);
+        auto rt = ringo::Runtime::create(opts);
+        REQUIRE(rt.has_value());
+        const FeatureSet used = (*rt)->fast_paths();
+        CHECK_FALSE(used.has(f));
+        // The plain path is not a lesser runtime: the same echo works.
+        (*rt)->block_on(echo_once());
+        if (f == Feature::speculative_send) CHECK((*rt)->stats().inline_syscalls == 0);
+        if (f == Feature::defer_taskrun && report.has(Feature::coop_taskrun))
+            CHECK(used.has(Feature::coop_taskrun));  // the ladder's next step
+    }
+}
+
+TEST_CASE("an io_uring runtime uses exactly the fast paths the verdict promises", "[probe][fastpath]") {
+    if (!uring_here()) {
+        SUCCEED("io_uring is not available here");
+        return;
+    }
+    for (const char* disable : {"", "all", "defer_taskrun,registered_ring_fd"}) {
+        INFO("disable: " << disable);
+        ringo::RuntimeOptions opts;
+        opts.backend = ringo::Backend::uring;
+        opts.disable = disable;
+        auto disabled = ringo::disabled_features(opts);
+        REQUIRE(disabled.has_value());
+        auto rt = ringo::Runtime::create(opts);
+        REQUIRE(rt.has_value());
+        CHECK((*rt)->fast_paths() == ringo::decide(ringo::probe(), *disabled).used());
+        (*rt)->block_on(echo_once());
+        const bool speculating = (*rt)->fast_paths().has(Feature::speculative_send);
+        CHECK(((*rt)->stats().inline_syscalls > 0) == speculating);
+    }
+}
+
+TEST_CASE("RINGO_DISABLE forces fallbacks from the environment", "[probe][fastpath]") {
+    if (!uring_here()) {
+        SUCCEED("io_uring is not available here");
+        return;
+    }
+    ringo::test::ScopedEnv env("RINGO_DISABLE", "multishot_accept, speculative_send");
+    ringo::RuntimeOptions opts;
+    opts.backend = ringo::Backend::uring;
+    auto rt = ringo::Runtime::create(opts);
+    REQUIRE(rt.has_value());
+    CHECK_FALSE((*rt)->fast_paths().has(Feature::multishot_accept));
+    CHECK_FALSE((*rt)->fast_paths().has(Feature::speculative_send));
+    (*rt)->block_on(echo_once());
+}
+
+TEST_CASE("an unknown feature name fails runtime creation and lists the valid ones", "[probe][fastpath]") {
+    for (auto backend : {ringo::Backend::automatic, ringo::Backend::epoll, ringo::Backend::uring}) {
+        ringo::RuntimeOptions opts;
+        opts.backend = backend;
+        opts.disable = "multishot_accept,warp_drive";
+        auto rt = ringo::Runtime::create(opts);
+        REQUIRE_FALSE(rt.has_value());
+        INFO(rt.message());
+        CHECK(contains(rt.message(), "RuntimeOptions::disable"));
+        CHECK(contains(rt.message(), "\"warp_drive\""));
+        CHECK(contains(rt.message(), "defer_taskrun"));
+    }
+    ringo::test::ScopedEnv env("RINGO_DISABLE", "nope");
+    auto rt = ringo::Runtime::create();
+    REQUIRE_FALSE(rt.has_value());
+    INFO(rt.message());
+    CHECK(contains(rt.message(), "RINGO_DISABLE=nope"));
+    CHECK(contains(rt.message(), "multishot_accept"));
+}
+
+TEST_CASE("RINGO_DISABLE=io_uring moves automatic selection to epoll and says why once",
+          "[probe][fastpath]") {
+    ringo::test::FdLeakCheck fds;
+    ringo::test::ScopedEnv backend("RINGO_BACKEND", nullptr);  // automatic must decide
+    ringo::test::ScopedEnv env("RINGO_DISABLE", "io_uring");
+    std::vector<std::string> lines;
+    ringo::RuntimeOptions opts;
+    opts.log = [&](std::string_view line) { lines.emplace_back(line); };
+    auto rt = ringo::Runtime::create(opts);
+    REQUIRE(rt.has_value());
+    CHECK((*rt)->backend() == ringo::Backend::epoll);
+    CHECK(contains((*rt)->fallback_reason(), "disabled"));
+    REQUIRE(lines.size() == 1);
+    CHECK(contains(lines[0], "disabled"));
+    CHECK((*rt)->fast_paths().empty());
+    (*rt)->block_on(echo_once());
+
+    ringo::RuntimeOptions want_uring;
+    want_uring.backend = ringo::Backend::uring;
+    auto refused = ringo::Runtime::create(want_uring);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error() == ringo::errc::backend_unavailable);
+    CHECK(contains(refused.message(), "disabled"));
+}
