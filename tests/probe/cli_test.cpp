@@ -13,6 +13,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 #include <string>
@@ -143,6 +144,9 @@ TEST_CASE("ringo-probe --list names exactly what --require accepts", "[probe][cl
 TEST_CASE("ringo-probe --header defines every RINGO_HAVE_ macro as 0 or 1", "[probe][cli]") {
     auto run = run_program(exe, {"--header"}, clean_env);
     REQUIRE(run.exit_code == 0);
+    // The child runs without RINGO_* overrides; this process's probe() sees
+    // them (CI's forced-epoll pass), so compare values only when both agree.
+    const bool overridden = std::getenv("RINGO_BACKEND") || std::getenv("RINGO_DISABLE");
     for (std::size_t i = 0; i < ringo::feature_count; ++i) {
         auto f = static_cast<ringo::Feature>(i);
         std::string macro = ringo::feature_name(f);
@@ -152,7 +156,8 @@ TEST_CASE("ringo-probe --header defines every RINGO_HAVE_ macro as 0 or 1", "[pr
         auto at = run.out.find(macro);
         REQUIRE(at != std::string::npos);
         char value = run.out[at + macro.size()];
-        CHECK(value == (ringo::probe().has(f) ? '1' : '0'));
+        CHECK((value == '0' || value == '1'));
+        if (!overridden) CHECK(value == (ringo::probe().has(f) ? '1' : '0'));
     }
     CHECK(contains(run.out, "#ifndef RINGO_PROBE_H"));
 }
