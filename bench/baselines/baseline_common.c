@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 uint64_t kernel_entries;
@@ -46,7 +47,7 @@ static void on_signal(int sig) {
     else stop_requested = 1;
 }
 
-void setup_signals(sigset_t* wait_mask) {
+void setup_signals(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -55,6 +56,11 @@ void setup_signals(sigset_t* wait_mask) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    /* A closed client must not kill us; sends also pass MSG_NOSIGNAL. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+void block_signals(sigset_t* wait_mask) {
     sigset_t ours;
     sigemptyset(&ours);
     sigaddset(&ours, SIGTERM);
@@ -64,8 +70,6 @@ void setup_signals(sigset_t* wait_mask) {
     sigdelset(wait_mask, SIGTERM);
     sigdelset(wait_mask, SIGINT);
     sigdelset(wait_mask, SIGUSR1);
-    /* A closed client must not kill us; sends also pass MSG_NOSIGNAL. */
-    signal(SIGPIPE, SIG_IGN);
 }
 
 int open_listener(int port) {
@@ -105,8 +109,10 @@ void write_counters(const struct baseline_opts* o, uint64_t loop_turns) {
         perror(o->stats);
         return;
     }
-    fprintf(f, "kernel_entries %llu loop_turns %llu\n", (unsigned long long)kernel_entries,
-            (unsigned long long)loop_turns);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    fprintf(f, "kernel_entries %llu loop_turns %llu clock_ns %llu\n", (unsigned long long)kernel_entries,
+            (unsigned long long)loop_turns, (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
     if (f != stderr) fclose(f);
     else fflush(f);
 }

@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
     struct baseline_opts opts;
     parse_opts(argc, argv, "epoll_echo", &opts);
     sigset_t wait_mask;
-    setup_signals(&wait_mask);
+    setup_signals();
+    block_signals(&wait_mask);
 
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);

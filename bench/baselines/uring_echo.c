@@ -157,8 +157,7 @@ static void setup_ring(void) {
 int main(int argc, char** argv) {
     struct baseline_opts opts;
     parse_opts(argc, argv, "uring_echo", &opts);
-    sigset_t wait_mask;
-    setup_signals(&wait_mask);
+    setup_signals(); /* left unblocked: see baseline_common.h */
 
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
@@ -181,13 +180,14 @@ int main(int argc, char** argv) {
         /* liburing enters the kernel unless completions are already waiting
          * and nothing is queued; count the entry the same way. */
         if (io_uring_sq_ready(&ring) > 0 || io_uring_cq_ready(&ring) == 0) ++kernel_entries;
-        /* With a timeout liburing 2.3 enters the kernel at most once per
-         * call. Without one it enters again when a wait that also submitted
-         * was interrupted (the enter returns the submit count, not EINTR),
-         * and a SIGTERM handled in between would sleep until the next CQE. */
-        struct __kernel_timespec ts = {.tv_sec = 1, .tv_nsec = 0};
+        /* The timeout bounds the wait after a signal that landed between
+         * the flag check and the wait (see baseline_common.h). It also keeps
+         * liburing 2.3 to one enter per call: without one it enters again
+         * when a wait that also submitted was interrupted (the enter returns
+         * the submit count, not EINTR). */
+        struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
         struct io_uring_cqe* cqe;
-        int r = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, &wait_mask);
+        int r = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, NULL);
         if (r < 0 && r != -EINTR && r != -ETIME && r != -EAGAIN && r != -EBUSY) {
             fprintf(stderr, "uring_echo: wait: %s\n", strerror(-r));
             break;

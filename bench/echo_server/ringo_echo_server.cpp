@@ -16,6 +16,7 @@
 #include <fmt/core.h>
 
 #include <array>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -44,9 +45,10 @@ void write_counters(const std::string& path, const Stats& st) {
     std::FILE* f = path.empty() ? stderr : std::fopen(path.c_str(), "a");
     if (!f) return;
     auto kind = [&](OpKind k) { return st.submitted[static_cast<std::size_t>(k)]; };
-    fmt::print(f, "kernel_entries {} loop_turns {} inline_syscalls {} ops_inline {} recv {} send {}\n",
+    auto now = std::chrono::steady_clock::now().time_since_epoch();
+    fmt::print(f, "kernel_entries {} loop_turns {} inline_syscalls {} ops_inline {} recv {} send {} clock_ns {}\n",
                st.kernel_entries, st.loop_turns, st.inline_syscalls, st.ops_inline, kind(OpKind::recv),
-               kind(OpKind::send));
+               kind(OpKind::send), std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
     if (f != stderr) std::fclose(f);
 }
 
