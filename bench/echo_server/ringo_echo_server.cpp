@@ -97,11 +97,13 @@ int main(int argc, char** argv) {
     std::string stats_path;
     unsigned queue_depth = RuntimeOptions{}.queue_depth;
     bool speculative_send = RuntimeOptions{}.speculative_send;
+    bool defer_taskrun = RuntimeOptions{}.defer_taskrun;
     app.add_option("--port,-p", port, "TCP port on 127.0.0.1 (0: any free port)");
     app.add_option("--backend,-b", backend, "auto, uring or epoll")->check(CLI::IsMember({"auto", "uring", "epoll"}));
     app.add_option("--stats", stats_path, "append counter lines here (SIGUSR1 and exit); default stderr at exit");
     app.add_option("--queue-depth", queue_depth, "RuntimeOptions::queue_depth (ringo's default unless asked)");
     app.add_option("--speculative-send", speculative_send, "RuntimeOptions::speculative_send");
+    app.add_option("--defer-taskrun", defer_taskrun, "RuntimeOptions::defer_taskrun");
     CLI11_PARSE(app, argc, argv);
 
     // Blocked before the runtime exists, so they are only ever read.
@@ -119,6 +121,7 @@ int main(int argc, char** argv) {
     options.backend = *parse_backend(backend);
     options.queue_depth = queue_depth;
     options.speculative_send = speculative_send;
+    options.defer_taskrun = defer_taskrun;
     auto rt = Runtime::create(options);
     if (!rt) {
         fmt::print(stderr, "ringo-echo-server: {}\n", rt.message());
