@@ -150,7 +150,10 @@ int main(int argc, char** argv) {
     }
 
     RunInfo info;
-    for (int i = 0; i < argc; ++i) info.command += (i ? " " : "") + std::string(argv[i]);
+    for (int i = 0; i < argc; ++i) {
+        if (i) info.command += ' ';  // not `" " + std::string`: g++ 12 -O3 warns (-Wrestrict) on that
+        info.command += argv[i];
+    }
     utsname u{};
     uname(&u);
     info.kernel = u.release;
