@@ -76,17 +76,19 @@ Sample measure(pid_t pid, const sockaddr_in& addr, const Cell& cell, const RunCo
     s.p999_us = static_cast<double>(r.latency.percentile(0.999)) / 1e3;
     s.max_us = static_cast<double>(r.max_latency_ns) / 1e3;
     s.stalled_connections = r.stalled_connections;
-    s.client_idle = std::max(0.0, 1.0 - r.client_cpu_seconds / r.window_seconds);
+    s.client_idle = std::max(0.0, 1.0 - (r.client_cpu_seconds + r.client_wait_seconds) / r.window_seconds);
+    s.client_wait = r.client_wait_seconds / r.window_seconds;
     double server_cpu_s = 0;
     if (start.server && end.server) {
         server_cpu_s = static_cast<double>(end.server->ns - start.server->ns) / 1e9;
         s.server_cpu_us_per_msg = server_cpu_s * 1e6 / msgs;
         s.server_busy = server_cpu_s / r.window_seconds;
+        s.server_wait = static_cast<double>(end.server->wait_ns - start.server->wait_ns) / 1e9 / r.window_seconds;
         auto user = static_cast<double>(end.server->user_ns - start.server->user_ns);
         auto sys = static_cast<double>(end.server->system_ns - start.server->system_ns);
         s.server_sys_share = user + sys > 0 ? sys / (user + sys) : nan;
     } else {
-        s.server_cpu_us_per_msg = s.server_busy = s.server_sys_share = nan;
+        s.server_cpu_us_per_msg = s.server_busy = s.server_sys_share = s.server_wait = nan;
     }
     s.others_load = others_share(start, end, r.window_seconds, server_cpu_s + r.client_cpu_seconds);
     s.entries_per_msg = s.turns_per_msg = nan;

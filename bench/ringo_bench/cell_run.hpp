@@ -40,7 +40,9 @@ struct Sample {
     double entries_per_msg = 0;        // the server's own count of syscalls
     double turns_per_msg = 0;          // its loop turns
     double server_busy = 0;            // server CPU / window (1 = a full core)
-    double client_idle = 0;            // 1 - client CPU / window
+    double server_wait = 0;            // share of the window it was runnable but off the CPU
+    double client_idle = 0;            // share of the window it was blocked (neither on nor waiting for a CPU)
+    double client_wait = 0;            // share of the window it was runnable but off the CPU
     double others_load = 0;            // CPU used by other programs, share of all cores
     std::uint64_t messages = 0;
     double seconds = 0;

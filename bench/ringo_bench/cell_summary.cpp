@@ -4,7 +4,7 @@ namespace ringo_bench {
 
 ServerSummary summarize(const std::vector<Sample>& rounds) {
     ServerSummary s;
-    std::vector<double> msgs, mb, p50, p99, p999, max, stalled, cpu, sys, entries, turns, busy, idle, others;
+    std::vector<double> msgs, mb, p50, p99, p999, max, stalled, cpu, sys, entries, turns, busy, swait, idle, cwait, others;
     for (const auto& r : rounds) {
         if (!r.error.empty()) {
             if (s.failed++ == 0) s.first_error = r.error;
@@ -22,7 +22,9 @@ ServerSummary summarize(const std::vector<Sample>& rounds) {
         entries.push_back(r.entries_per_msg);
         turns.push_back(r.turns_per_msg);
         busy.push_back(r.server_busy);
+        swait.push_back(r.server_wait);
         idle.push_back(r.client_idle);
+        cwait.push_back(r.client_wait);
         others.push_back(r.others_load);
     }
     s.msgs = spread(msgs);
@@ -37,7 +39,9 @@ ServerSummary summarize(const std::vector<Sample>& rounds) {
     s.entries = spread(entries);
     s.turns = spread(turns);
     s.server_busy = spread(busy);
+    s.server_wait = spread(swait);
     s.client_idle = spread(idle);
+    s.client_wait = spread(cwait);
     s.others = spread(others);
     return s;
 }

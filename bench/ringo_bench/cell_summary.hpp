@@ -13,7 +13,7 @@
 namespace ringo_bench {
 
 struct ServerSummary {
-    Spread msgs, mb, p50, p99, p999, max, stalled, cpu, sys_share, entries, turns, server_busy, client_idle, others;
+    Spread msgs, mb, p50, p99, p999, max, stalled, cpu, sys_share, entries, turns, server_busy, server_wait, client_idle, client_wait, others;
     int failed = 0;           // rounds with an error (left out of the spreads)
     std::string first_error;
 };

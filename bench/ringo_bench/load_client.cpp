@@ -30,10 +30,7 @@ int wait_ms(std::int64_t deadline, std::int64_t now) noexcept {
 
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
-double thread_cpu_seconds() {
-    auto t = thread_cpu(static_cast<pid_t>(gettid()));
-    return t ? static_cast<double>(t->ns) / 1e9 : 0.0;
-}
+CpuTime own_cpu() { return thread_cpu(static_cast<pid_t>(gettid())).value_or(CpuTime{}); }
 
 }  // namespace
 
@@ -196,12 +193,12 @@ void LoadClient::run(const RunPlan& plan, LoadResult& r) {
     const auto warm_end = t0 + plan.warmup.count();
     std::int64_t window_end = warm_end + plan.duration.count();
     std::int64_t window_start = 0, drain_end = 0;
-    double cpu_at_start = 0;
+    CpuTime cpu_at_start;
     Phase phase = Phase::warmup;
 
     auto start_window = [&](std::int64_t) {
         if (plan.on_window_start) plan.on_window_start();
-        cpu_at_start = thread_cpu_seconds();
+        cpu_at_start = own_cpu();
         window_start_ = window_start = now_ns();
         window_end = window_start + plan.duration.count();
         phase = Phase::window;
@@ -209,7 +206,9 @@ void LoadClient::run(const RunPlan& plan, LoadResult& r) {
     auto end_window = [&](std::int64_t now) {
         for (auto& c : conns_) r.stalled_connections += c.done_in_window == 0;
         r.window_seconds = static_cast<double>(now - window_start) / 1e9;
-        r.client_cpu_seconds = thread_cpu_seconds() - cpu_at_start;
+        auto cpu = own_cpu();
+        r.client_cpu_seconds = static_cast<double>(cpu.ns - cpu_at_start.ns) / 1e9;
+        r.client_wait_seconds = static_cast<double>(cpu.wait_ns - cpu_at_start.wait_ns) / 1e9;
         if (plan.on_window_end) plan.on_window_end();
         drain_end = now_ns() + plan.drain_timeout.count();
         phase = Phase::drain;

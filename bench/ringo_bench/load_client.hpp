@@ -52,6 +52,7 @@ struct LoadResult {
     std::uint64_t total_messages = 0;  // completed in the whole run, all verified
     double window_seconds = 0;
     double client_cpu_seconds = 0;     // this thread, inside the window
+    double client_wait_seconds = 0;    // runnable but kept off the CPU by others
     // ns, of every message that came back after the window opened, whether
     // inside it or during the drain: a message the server sat on from the
     // warm-up until after the window still counts, at its full latency, so

@@ -32,11 +32,14 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> stat_times(const std::str
     return std::make_pair(utime * tick_ns, stime * tick_ns);
 }
 
-std::optional<std::uint64_t> schedstat_ns(const std::string& path) {
+// schedstat: "on-cpu-ns runqueue-wait-ns timeslices".
+bool read_schedstat(const std::string& path, std::uint64_t& on_cpu, std::uint64_t& waiting) {
     std::ifstream f(path);
-    std::uint64_t ns = 0;
-    if (!(f >> ns)) return std::nullopt;
-    return ns;
+    std::uint64_t a = 0, b = 0;
+    if (!(f >> a >> b)) return false;
+    on_cpu += a;
+    waiting += b;
+    return true;
 }
 
 }  // namespace
@@ -54,7 +57,7 @@ std::optional<CpuTime> process_cpu(pid_t pid) {
     if (DIR* d = opendir((base + "/task").c_str())) {
         while (dirent* e = readdir(d)) {
             if (e->d_name[0] == '.') continue;
-            if (auto ns = schedstat_ns(base + "/task/" + e->d_name + "/schedstat")) t.ns += *ns;
+            read_schedstat(base + "/task/" + e->d_name + "/schedstat", t.ns, t.wait_ns);
         }
         closedir(d);
     }
@@ -69,7 +72,7 @@ std::optional<CpuTime> thread_cpu(pid_t tid) {
     CpuTime t;
     t.user_ns = times->first;
     t.system_ns = times->second;
-    t.ns = schedstat_ns(base + "/schedstat").value_or(t.user_ns + t.system_ns);
+    if (!read_schedstat(base + "/schedstat", t.ns, t.wait_ns)) t.ns = t.user_ns + t.system_ns;
     return t;
 }
 

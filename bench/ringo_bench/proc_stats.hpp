@@ -14,6 +14,7 @@ namespace ringo_bench {
 
 struct CpuTime {
     std::uint64_t ns = 0;        // on-CPU time, ns (schedstat: exact)
+    std::uint64_t wait_ns = 0;   // runnable but waiting for a CPU, ns (schedstat)
     std::uint64_t user_ns = 0;   // utime, from /proc/.../stat (clock-tick resolution)
     std::uint64_t system_ns = 0; // stime, likewise
 };

@@ -30,7 +30,9 @@ json sample_json(const Sample& s) {
             {"kernel_entries_per_msg", number(s.entries_per_msg)},
             {"loop_turns_per_msg", number(s.turns_per_msg)},
             {"server_busy", number(s.server_busy)},
+            {"server_wait", number(s.server_wait)},
             {"client_idle", number(s.client_idle)},
+            {"client_wait", number(s.client_wait)},
             {"others_load", number(s.others_load)},
             {"messages", s.messages},
             {"seconds", number(s.seconds)},
@@ -80,7 +82,9 @@ std::string to_json(const MatrixResult& m, const RunInfo& info) {
                   {"kernel_entries_per_msg", spread_json(sum.entries)},
                   {"loop_turns_per_msg", spread_json(sum.turns)},
                   {"server_busy", spread_json(sum.server_busy)},
+                  {"server_wait", spread_json(sum.server_wait)},
                   {"client_idle", spread_json(sum.client_idle)},
+                  {"client_wait", spread_json(sum.client_wait)},
                   {"others_load", spread_json(sum.others)},
                   {"failed_rounds", sum.failed}}}};
         }

@@ -17,6 +17,15 @@ std::string num(double v, int decimals) {
 
 std::string pct(double v) { return std::isnan(v) ? "-" : fmt::format("{:.0f}%", v * 100); }
 
+std::string others_median(const MatrixResult& m) {
+    std::vector<double> v;
+    for (auto& cell : m.samples)
+        for (auto& rounds : cell)
+            for (auto& s : rounds)
+                if (s.error.empty()) v.push_back(s.others_load);
+    return pct(spread(v).median);
+}
+
 std::string cell_label(const Cell& c) { return fmt::format("{:>5} {:>5} {:>5}", c.connections, c.size, c.depth); }
 
 }  // namespace
@@ -46,19 +55,20 @@ void print_table(std::FILE* out, const MatrixResult& m, const RunInfo& info) {
                info.load_after.empty() ? 0.0 : info.load_after[0]);
     fmt::print(out, "figures: median of the rounds [min-max]; latency and CPU in microseconds; entries = the "
                     "server's syscalls per message\n\n");
-    fmt::print(out, "{:>5} {:>5} {:>5}  {:<12} {:>8} {:>17} {:>7} {:>7} {:>7} {:>7} {:>8} {:>13} {:>7} {:>6} {:>6}\n",
+    fmt::print(out, "{:>5} {:>5} {:>5}  {:<12} {:>8} {:>17} {:>7} {:>7} {:>7} {:>7} {:>8} {:>13} {:>7} {:>6} {:>6} {:>6} {:>6}\n",
                "conns", "size", "depth", "server", "msgs/s", "[min-max]", "MB/s", "p50", "p99", "p99.9", "cpu/msg",
-               "[min-max]", "entries", "c.idle", "others");
+               "[min-max]", "entries", "s.busy", "s.wait", "c.idle", "c.wait");
     for (std::size_t c = 0; c < m.cells.size(); ++c) {
         for (std::size_t s = 0; s < m.servers.size(); ++s) {
             auto sum = summarize(m.samples[c][s]);
-            fmt::print(out, "{}  {:<12} {:>8} {:>17} {:>7} {:>7} {:>7} {:>7} {:>8} {:>13} {:>7} {:>6} {:>6}\n",
+            fmt::print(out, "{}  {:<12} {:>8} {:>17} {:>7} {:>7} {:>7} {:>7} {:>8} {:>13} {:>7} {:>6} {:>6} {:>6} {:>6}\n",
                        cell_label(m.cells[c]), m.servers[s].name, si(sum.msgs.median),
                        sum.msgs.n ? fmt::format("[{}-{}]", si(sum.msgs.min), si(sum.msgs.max)) : "",
                        num(sum.mb.median, 1), num(sum.p50.median, 0), num(sum.p99.median, 0),
                        num(sum.p999.median, 0), num(sum.cpu.median, 2),
                        sum.cpu.n ? fmt::format("[{}-{}]", num(sum.cpu.min, 2), num(sum.cpu.max, 2)) : "",
-                       num(sum.entries.median, 2), pct(sum.client_idle.median), pct(sum.others.median));
+                       num(sum.entries.median, 2), pct(sum.server_busy.median), pct(sum.server_wait.median),
+                       pct(sum.client_idle.median), pct(sum.client_wait.median));
             if (sum.stalled.n && sum.stalled.max > 0)
                 fmt::print(out, "{:>19}  starved connections: up to {:.0f} of {} completed nothing in a window; "
                                 "slowest message {:.0f} ms\n",
@@ -86,8 +96,11 @@ void print_table(std::FILE* out, const MatrixResult& m, const RunInfo& info) {
         }
         fmt::print(out, "\n");
     }
-    fmt::print(out, "\nc.idle: share of the window the load client was idle (near 0%: the client set the pace, "
-                    "so compare CPU/msg);\nothers: CPU that other programs used meanwhile, share of all cores.\n");
+    fmt::print(out, "\ns.busy: server CPU over the window (100% = one core); s.wait and c.wait: share of the window "
+                    "server and client were\nrunnable but kept off their core by other programs; c.idle: share the "
+                    "client was blocked, waiting for echoes (near 0%:\nthe client set the pace, so compare CPU/msg). "
+                    "Other programs took {} of all cores during the windows (median).\n",
+               others_median(m));
 }
 
 }  // namespace ringo_bench
