@@ -35,6 +35,9 @@ std::string local_time() {
 }
 
 bool write_file(const std::string& path, const std::string& text) {
+    std::error_code ec;
+    auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
     std::ofstream f(path);
     f << text;
     if (!f) {
