@@ -1,0 +1,27 @@
+#include "servers.hpp"
+
+#include <climits>
+#include <unistd.h>
+
+namespace ringo_bench {
+
+std::vector<ServerSpec> default_servers(const std::string& bin_dir) {
+    const auto ringo = bin_dir + "/ringo-echo-server";
+    return {
+        {"ringo-uring", "uring", true, {ringo, "--backend", "uring"}},
+        {"ringo-epoll", "epoll", true, {ringo, "--backend", "epoll"}},
+        {"raw-uring", "uring", false, {bin_dir + "/baselines/uring-echo"}},
+        {"raw-epoll", "epoll", false, {bin_dir + "/baselines/epoll-echo"}},
+    };
+}
+
+std::string own_directory() {
+    char buf[PATH_MAX];
+    auto n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) return ".";
+    std::string path(buf, static_cast<std::size_t>(n));
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+}  // namespace ringo_bench
