@@ -14,7 +14,7 @@ namespace {
 
 using ringo::Feature;
 
-constexpr std::size_t label_width = 28;
+constexpr std::size_t label_width = 32;
 constexpr std::size_t line_width = 100;
 
 class Out {
@@ -77,9 +77,13 @@ void verdict_section(const ringo::ProbeReport& r, Out& o) {
     std::vector<std::string> used;
     for (const auto& c : v.fast_paths)
         if (c.used) used.push_back(ringo::feature_name(c.feature));
-    o.row("fast paths used", used.empty() ? std::string("none") : o.good(join(used, ", ")));
-    for (const auto& c : v.fast_paths)
-        if (!c.used) o.row(std::string("not used: ") + ringo::feature_name(c.feature), o.dim(c.reason));
+    if (!uring) {
+        o.row("fast paths used", "none (they are io_uring's)");
+    } else {
+        o.row("fast paths used", used.empty() ? std::string("none") : o.good(join(used, ", ")));
+        for (const auto& c : v.fast_paths)
+            if (!c.used) o.row(std::string("not used: ") + ringo::feature_name(c.feature), o.dim(c.reason));
+    }
     if (!r.disabled.empty())
         o.row("RINGO_DISABLE", o.warn(ringo::format_feature_list(r.disabled)) + " (acts as if missing)");
     if (const char* env = backend_override())
