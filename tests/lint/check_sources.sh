@@ -8,6 +8,9 @@
 #    backend-neutral op interface.
 # 3. Installed headers never include liburing or epoll headers.
 # 4. The README's example is the one the build compiles.
+# 5. No co_await in a branch of ?:. g++ 12 mishandles the branch's
+#    temporaries (seen as free() of a bad pointer when a Result<void> from
+#    `ok ? co_await f() : Result<void>()` was destroyed); use an if.
 set -u
 root=${1:?usage: check_sources.sh SOURCE_ROOT}
 cd "$root" || exit 1
@@ -32,6 +35,12 @@ readme_code=$(awk '/^```cpp$/{f=1;next} /^```$/{if(f){exit}} f' README.md)
 example_code=$(tail -n +2 examples/readme_echo.cpp)
 if [ "$readme_code" != "$example_code" ]; then
     echo "README.md's example differs from examples/readme_echo.cpp (minus its first line)"
+    fail=1
+fi
+# 5. No co_await in a branch of ?:.
+if hits=$(grep -rnE '\?[^;]*\bco_await\b' --include='*.cpp' --include='*.hpp' engine net compat tests tools examples 2>/dev/null | grep -vE '^[^:]+:[0-9]+: *//'); then
+    echo "co_await in a branch of ?: (g++ 12 mishandles it; use an if):"
+    echo "$hits"
     fail=1
 fi
 [ $fail -eq 0 ] && echo "source rules hold"
