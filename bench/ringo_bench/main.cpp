@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
         if (!ext) return 2;
         servers.push_back(*ext);
     } else {
-        auto bin_dir = o.bin_dir.empty() ? own_directory() : o.bin_dir;
+        auto bin_dir = o.bin_dir.empty() ? default_bin_dir() : o.bin_dir;
         for (auto& s : default_servers(bin_dir))
             if (std::find(o.servers.begin(), o.servers.end(), s.name) != o.servers.end()) servers.push_back(s);
         servers = available(servers, o.run);

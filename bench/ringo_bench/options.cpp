@@ -69,7 +69,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     app.add_option("--json", o.json_path, "write every round and the summaries as JSON");
     app.add_option("--csv", o.csv_path, "write the summaries as CSV");
     app.add_option("--svg", o.svg_path, "write the plot (default: next to --json or --csv, as .svg)");
-    app.add_option("--bin-dir", o.bin_dir, "where ringo-echo-server and baselines/ are (default: beside this program)");
+    app.add_option("--bin-dir", o.bin_dir, "where ringo-echo-server and baselines/ are (default: beside this program, else the installed libexec dir)");
     app.add_option("--work-dir", o.work_dir, "keep the servers' stats and stderr files here (default: a temporary directory)");
     try {
         app.parse(argc, argv);

@@ -24,4 +24,15 @@ std::string own_directory() {
     return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
+std::string default_bin_dir() {
+    // In a build tree the servers sit beside ringo-bench; once installed,
+    // ringo-bench is in bindir and the servers in libexecdir/ringo.
+    auto own = own_directory();
+    if (access((own + "/ringo-echo-server").c_str(), X_OK) == 0) return own;
+#ifdef RINGO_BENCH_LIBEXEC_DIR
+    if (access(RINGO_BENCH_LIBEXEC_DIR "/ringo-echo-server", X_OK) == 0) return RINGO_BENCH_LIBEXEC_DIR;
+#endif
+    return own;
+}
+
 }  // namespace ringo_bench

@@ -27,4 +27,8 @@ std::vector<ServerSpec> default_servers(const std::string& bin_dir);
 // The directory of this executable (from /proc/self/exe).
 std::string own_directory();
 
+// Where the servers are: beside this program (build tree) or, once
+// installed, in libexecdir/ringo.
+std::string default_bin_dir();
+
 }  // namespace ringo_bench
