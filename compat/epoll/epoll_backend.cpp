@@ -152,6 +152,7 @@ bool EpollBackend::start(Op& op) noexcept {
     case OpKind::accept:
     case OpKind::connect:
     case OpKind::recv:
+    case OpKind::recv_pooled:
     case OpKind::send:
     case OpKind::recvmsg:
     case OpKind::sendmsg:
@@ -252,7 +253,7 @@ bool EpollBackend::attempt(Op& op, PollDesc& pd, Direction d) noexcept {
         const std::uint32_t tick = pd.tick(d);
         op.backend_word = (op.backend_word & ~tick_mask) | tick;
         ++core_.stats().kernel_entries;
-        if (run_syscall(op)) {
+        if (run_syscall(op, &core_.buffers())) {
             // A short read of a stream drained the socket (the hint says
             // the fd is one); a read that filled the buffer says nothing.
             if ((op.hints & op_hint::stream) && op.result > 0 && static_cast<std::uint32_t>(op.result) < op.len)
@@ -422,6 +423,10 @@ void EpollBackend::consume_wake() noexcept {
     // here (acquire) makes what it published before waking visible now.
     wake_pending_.exchange(false, std::memory_order_acq_rel);
 }
+
+// epoll picks a buffer itself, after readiness (op_syscall.cpp): free
+// buffers wait on the pool's stack.
+void EpollBackend::recycle_buffer(std::uint32_t bid) noexcept { core_.buffers().put(bid); }
 
 void EpollBackend::wake() noexcept {
     // One write per sleep; the flag keeps a busy loop from being woken by

@@ -32,6 +32,7 @@ public:
     void cancel(Op& op) noexcept override;
     int poll(std::int64_t timeout_ns) noexcept override;
     void wake() noexcept override;
+    void recycle_buffer(std::uint32_t bid) noexcept override;
 
 private:
     EpollBackend(Core& core, const RuntimeOptions& options);

@@ -1,5 +1,7 @@
 #include "op_syscall.hpp"
 
+#include "../../engine/src/buf_pool.hpp"
+
 #include <cerrno>
 #include <cstdint>
 #include <sys/socket.h>
@@ -61,7 +63,7 @@ ssize_t write_at(Op& op) noexcept {
 
 }  // namespace
 
-bool run_syscall(Op& op) noexcept {
+bool run_syscall(Op& op, BufPool* pool) noexcept {
     // MSG_DONTWAIT: an fd left blocking by mistake must not stall the loop.
     for (;;) {
         ssize_t n = -1;
@@ -75,6 +77,10 @@ bool run_syscall(Op& op) noexcept {
             break;
         case OpKind::connect: return connect_step(op);
         case OpKind::recv: n = ::recv(op.fd, op.buf, op.len, op.msg_flags | MSG_DONTWAIT); break;
+        case OpKind::recv_pooled:
+            // Readiness first, then a buffer, held only if bytes landed.
+            if (!pool) return done(op, -EINVAL);
+            return recv_into_pool(op, *pool);
         case OpKind::send: n = ::send(op.fd, op.buf, op.len, op.msg_flags | MSG_NOSIGNAL | MSG_DONTWAIT); break;
         case OpKind::recvmsg: n = ::recvmsg(op.fd, op.msg, op.msg_flags | MSG_DONTWAIT); break;
         case OpKind::sendmsg: n = ::sendmsg(op.fd, op.msg, op.msg_flags | MSG_NOSIGNAL | MSG_DONTWAIT); break;

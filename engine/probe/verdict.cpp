@@ -69,7 +69,7 @@ Verdict decide(const ProbeReport& report, FeatureSet disabled) {
         report, {Feature::coop_taskrun, Feature::taskrun_flag, Feature::submit_all, Feature::cqsize});
     bool defer_used = false;
     for (Feature f : {Feature::defer_taskrun, Feature::coop_taskrun, Feature::multishot_accept,
-                      Feature::speculative_send, Feature::registered_ring_fd}) {
+                      Feature::speculative_send, Feature::registered_ring_fd, Feature::buf_ring}) {
         FastPathChoice c{f, false, {}};
         if (!uring) c.reason = "the backend is epoll";
         else if (disabled.has(f)) c.reason = "disabled (RINGO_DISABLE or RuntimeOptions)";

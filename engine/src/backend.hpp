@@ -37,6 +37,13 @@ public:
     // wait). Completions go to Core::complete. Returns 0 or -errno.
     virtual int poll(std::int64_t timeout_ns) noexcept = 0;
 
+    // Pooled reads (OpKind::recv_pooled): buffer `bid` of the core's
+    // BufPool enters circulation, or comes back from a loan. The backend
+    // hands it to the kernel (a provided-buffer ring) or to the pool's free
+    // stack, whichever its recv_pooled takes buffers from. It sets op.buf_id
+    // on a completion that carries one and lets the core keep the books.
+    virtual void recycle_buffer(std::uint32_t bid) noexcept = 0;
+
     // Interrupts poll() from any thread or a signal handler.
     virtual void wake() noexcept = 0;
 

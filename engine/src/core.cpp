@@ -28,7 +28,7 @@ std::int64_t now_ns() noexcept {
     return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-Core::Core(RuntimeOptions options) : options_(std::move(options)) {}
+Core::Core(RuntimeOptions options) : options_(std::move(options)), buffers_(options_.read_buffers) {}
 
 Result<std::unique_ptr<Core>> Core::create(RuntimeOptions options) {
     std::unique_ptr<Core> core(new Core(std::move(options)));
@@ -66,6 +66,8 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
         early = reason == CancelReason::timed_out ? err_deadline : -ECANCELED;
     else if (op->deadline_ns != 0 && op->kind != OpKind::timeout && op->deadline_ns <= now_ns())
         early = err_deadline;
+    else if (op->kind == OpKind::recv_pooled)
+        early = prepare_pooled(*op);
     if (early != 0) {
         op->result = early;
         op->state = OpState::done;
@@ -80,13 +82,14 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
         start_user_op(op);
         if (op->state == OpState::done) return false;
     } else {
-        if (backend_->start(*op)) {
+        const bool done = backend_->start(*op);
+        if (done && !(op->kind == OpKind::recv_pooled && settle_pooled(*op, op->result))) {
             op->state = OpState::done;
             ++stats_.completed[static_cast<std::size_t>(op->kind)];
             ++stats_.ops_inline;
             return false;
         }
-        ++kernel_in_flight_;
+        ++kernel_in_flight_;  // in flight, or parked until a buffer is free
         if (op->deadline_ns != 0) {
             try {
                 timers_.push(op);
@@ -159,6 +162,7 @@ void Core::start_user_op(Op* op) noexcept {
 }
 
 void Core::complete(Op& op, int result, std::uint32_t flags) noexcept {
+    if (op.kind == OpKind::recv_pooled && settle_pooled(op, result)) return;  // parked, still in flight
     if (!is_user_kind(op.kind)) --kernel_in_flight_;
     ++stats_.completed[static_cast<std::size_t>(op.kind)];
     timers_.remove(&op);
@@ -188,6 +192,11 @@ void Core::cancel(Op* op, CancelReason reason) noexcept {
     if (op->state != OpState::in_flight) return;
     if (op->cancel_reason == CancelReason::none) op->cancel_reason = reason;
     ++stats_.ops_canceled;
+    if (op->waiting_for_buffer) {  // the kernel holds nothing of it
+        unlink_buffer_waiter(op);
+        complete(*op, -ECANCELED, 0);
+        return;
+    }
     if (is_user_kind(op->kind)) cancel_user_op(op, reason);
     else backend_->cancel(*op);
 }
@@ -204,6 +213,11 @@ void Core::abandon(Op* op) noexcept {
     op->scope = nullptr;
     clear_owner(op);
     if (is_user_kind(op->kind)) {
+        complete(*op, -ECANCELED, 0);  // frees the slot
+        return;
+    }
+    if (op->waiting_for_buffer) {
+        unlink_buffer_waiter(op);
         complete(*op, -ECANCELED, 0);  // frees the slot
         return;
     }
@@ -239,6 +253,82 @@ void Core::set_deadline(Op* op, std::int64_t deadline_ns) noexcept {
     }
 }
 
+// --- pooled reads ----------------------------------------------------------
+//
+// A recv_pooled op goes to the backend with no buffer; the backend (or the
+// kernel) picks one from the pool when data is there and sets op.buf_id.
+// The core keeps the books: every buffer a completion carries is counted
+// lent until give_back_buffer. -ENOBUFS never reaches a waiter: the pool
+// grows if it may, and the op parks here (still in flight, cancellable)
+// until a buffer is free, then starts again.
+
+int Core::prepare_pooled(Op& op) noexcept {
+    if (!buffers_.mapped()) {
+        if (int err = buffers_.ensure_mapped(); err != 0) return -err;
+        grow_buffers();
+    }
+    op.buf = nullptr;
+    op.len = buffers_.buffer_size();
+    op.buf_id = -1;
+    return 0;
+}
+
+void Core::grow_buffers() noexcept {
+    auto [first, last] = buffers_.grow();
+    for (auto bid = first; bid < last; ++bid) backend_->recycle_buffer(bid);
+}
+
+// One completion of a pooled read, inline or from the backend. Returns true
+// when it parked the op to wait for a buffer.
+bool Core::settle_pooled(Op& op, int result) noexcept {
+    if (op.buf_id >= 0) {
+        buffers_.note_lent();
+        op.buf = buffers_.data(static_cast<std::uint32_t>(op.buf_id));
+        // No bytes, no loan: EOF and errors give the buffer straight back.
+        if (result <= 0 || op.abandoned) {
+            give_back_buffer(static_cast<std::uint32_t>(op.buf_id));
+            op.buf_id = -1;
+            op.buf = nullptr;
+        }
+    }
+    if (result != -ENOBUFS || op.abandoned || op.cancel_reason != CancelReason::none) return false;
+    if (buffers_.free() == 0) grow_buffers();
+    ++stats_.buffer_waits;
+    op.waiting_for_buffer = true;
+    op.next = nullptr;
+    if (buf_waiters_tail_) buf_waiters_tail_->next = &op;
+    else buf_waiters_head_ = &op;
+    buf_waiters_tail_ = &op;
+    return true;
+}
+
+void Core::give_back_buffer(std::uint32_t bid) noexcept {
+    buffers_.note_returned();
+    backend_->recycle_buffer(bid);
+}
+
+void Core::unlink_buffer_waiter(Op* op) noexcept {
+    Op* prev = nullptr;
+    for (Op* o = buf_waiters_head_; o; prev = o, o = o->next) {
+        if (o != op) continue;
+        (prev ? prev->next : buf_waiters_head_) = o->next;
+        if (buf_waiters_tail_ == o) buf_waiters_tail_ = prev;
+        break;
+    }
+    op->next = nullptr;
+    op->waiting_for_buffer = false;
+}
+
+void Core::restart_buffer_waiters() noexcept {
+    // As many as there are free buffers: a restarted read that still finds
+    // none (another read took it) simply parks again.
+    for (std::uint32_t budget = buffers_.free(); budget > 0 && buf_waiters_head_; --budget) {
+        Op* op = buf_waiters_head_;
+        unlink_buffer_waiter(op);
+        if (backend_->start(*op)) complete(*op, op->result, 0);
+    }
+}
+
 // --- loop ------------------------------------------------------------------
 
 void Core::run_ready() {
@@ -251,7 +341,7 @@ void Core::run_ready() {
 }
 
 std::int64_t Core::wait_timeout() noexcept {
-    if (!ready_.empty() || (root_done_ && *root_done_) ||
+    if (!ready_.empty() || (root_done_ && *root_done_) || (buf_waiters_head_ && buffers_.free() > 0) ||
         (stop_requested_.load(std::memory_order_relaxed) && !stopping_))
         return 0;
     if (timers_.empty()) return -1;
@@ -277,6 +367,7 @@ void Core::turn() {
         for (auto* t = tasks_; t; t = t->next) cancel_scope(&t->scope, CancelReason::canceled);
     }
     run_ready();
+    restart_buffer_waiters();
     int r = backend_->poll(wait_timeout());
     if (r < 0 && r != -EINTR && r != -ETIME && r != -EAGAIN && r != -EBUSY) {
         // A wait that keeps failing would spin: say so, and stop.
@@ -294,6 +385,7 @@ void Core::drain() {
         // count up; cancelling again each turn reaches ops started since.
         for (auto* t = tasks_; t; t = t->next) cancel_scope(&t->scope, CancelReason::canceled);
         run_ready();
+        restart_buffer_waiters();
         if (live_tasks_ == 0 && kernel_in_flight_ == 0 && ready_.empty()) break;
         if (kernel_in_flight_ == 0 && ready_.empty() && timers_.empty()) break;  // nothing can progress
         int r = backend_->poll(wait_timeout());
@@ -388,5 +480,6 @@ void release_op(Core* core, Op* op) noexcept { core->release(op); }
 void abandon_op(Core* core, Op* op) noexcept { core->abandon(op); }
 void cancel_op(Core* core, Op* op, CancelReason reason) noexcept { core->cancel(op, reason); }
 void set_op_deadline(Core* core, Op* op, std::int64_t deadline_ns) noexcept { core->set_deadline(op, deadline_ns); }
+void give_back_buffer(Core* core, std::uint32_t bid) noexcept { core->give_back_buffer(bid); }
 
 }  // namespace ringo::detail

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "backend.hpp"
+#include "buf_pool.hpp"
 #include "op_pool.hpp"
 #include "ready_queue.hpp"
 #include "timer_heap.hpp"
@@ -29,6 +30,10 @@
 #include <memory>
 #include <string>
 
+namespace ringo {
+class Runtime;
+}
+
 namespace ringo::detail {
 
 class Core {
@@ -40,7 +45,10 @@ public:
 
     // --- ops ---
     Op* acquire() noexcept;
-    void release(Op* op) noexcept { pool_.release(op); }
+    void release(Op* op) noexcept {
+        if (op->buf_id >= 0) give_back_buffer(static_cast<std::uint32_t>(op->buf_id));
+        pool_.release(op);
+    }
     bool start(Op* op, std::coroutine_handle<> waiter) noexcept;
     // Starts an op nobody waits for (RAII close); the slot frees itself.
     void start_detached(Op* op) noexcept;
@@ -49,6 +57,12 @@ public:
     void cancel(Op* op, CancelReason reason) noexcept;
     void abandon(Op* op) noexcept;
     void set_deadline(Op* op, std::int64_t deadline_ns) noexcept;
+
+    // --- pooled reads (OpKind::recv_pooled) ---
+    BufPool& buffers() noexcept { return buffers_; }
+    // A lent buffer comes back: into circulation again, and a read waiting
+    // for one may go.
+    void give_back_buffer(std::uint32_t bid) noexcept;
 
     // --- loop ---
     void turn();
@@ -86,9 +100,16 @@ private:
     bool reserve_ready() noexcept;
     void cancel_user_op(Op* op, CancelReason reason) noexcept;
     void destroy_leftover_tasks() noexcept;
+    int prepare_pooled(Op& op) noexcept;
+    bool settle_pooled(Op& op, int result) noexcept;
+    void grow_buffers() noexcept;
+    void unlink_buffer_waiter(Op* op) noexcept;
+    void restart_buffer_waiters() noexcept;
 
     RuntimeOptions options_;
     std::string fallback_reason_;
+    // Before backend_: the backend's buffer ring points into it.
+    BufPool buffers_;
     std::unique_ptr<IoBackend> backend_;
     OpPool pool_;
     ReadyQueue ready_;
@@ -96,13 +117,17 @@ private:
     Stats stats_;
     SpawnStateBase* tasks_ = nullptr;  // live spawned tasks
     std::uint32_t live_tasks_ = 0;
-    std::uint32_t kernel_in_flight_ = 0;
+    std::uint32_t kernel_in_flight_ = 0;  // includes reads waiting for a buffer
+    // Pooled reads that found no free buffer, in arrival order (Op::next).
+    Op* buf_waiters_head_ = nullptr;
+    Op* buf_waiters_tail_ = nullptr;
     std::atomic<bool> stop_requested_{false};
     bool stopping_ = false;
     const bool* root_done_ = nullptr;
 
 public:
     CancelScope* current_scope = nullptr;  // scope of the code running now
+    Runtime* owner = nullptr;              // the Runtime this core serves
 };
 
 // Set while a Runtime's block_on runs on this thread.

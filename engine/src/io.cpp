@@ -15,6 +15,34 @@ std::error_code io_error(int raw) noexcept {
     return errno_code(-raw);
 }
 
+namespace detail {
+
+PooledRecvOp::PooledRecvOp(int fd, int flags, std::int64_t deadline_ns, const char* what) noexcept
+    : OpAwaiter(OpKind::recv_pooled, fd), what_(what) {
+    if (op_) {
+        op_->msg_flags = flags;
+        op_->deadline_ns = deadline_ns;
+    }
+}
+
+Result<BorrowedBuffer> PooledRecvOp::await_resume() noexcept {
+    if (!op_) return Result<BorrowedBuffer>(io_error(core_ ? err_no_memory : err_no_runtime), what_);
+    Op* op = std::exchange(op_, nullptr);
+    const int r = op->result;
+    BorrowedBuffer buf;
+    if (r > 0 && op->buf_id >= 0) {
+        // The loan moves from the op to the caller.
+        buf = BorrowedBuffer(core_, static_cast<std::byte*>(op->buf), static_cast<std::uint32_t>(r),
+                             static_cast<std::uint32_t>(op->buf_id));
+        op->buf_id = -1;
+    }
+    release_op(core_, op);
+    if (r < 0) return Result<BorrowedBuffer>(io_error(r), what_);
+    return buf;
+}
+
+}  // namespace detail
+
 namespace io {
 namespace {
 
@@ -37,6 +65,10 @@ detail::SizeOp recv(int fd, std::span<std::byte> buf, int flags, std::int64_t de
     detail::SizeOp a(OpKind::recv, fd, {"recv"});
     fill(a, buf.data(), buf.size(), flags, deadline_ns);
     return a;
+}
+
+detail::PooledRecvOp recv_pooled(int fd, int flags, std::int64_t deadline_ns) noexcept {
+    return detail::PooledRecvOp(fd, flags, deadline_ns, "recv");
 }
 
 detail::SizeOp send(int fd, std::span<const std::byte> buf, int flags, std::int64_t deadline_ns) noexcept {

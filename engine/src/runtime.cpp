@@ -10,7 +10,10 @@ Runtime::Runtime(RuntimeOptions options) {
     auto core = detail::Core::create(std::move(options));
     if (!core) throw ResultError(core.error_info());
     core_ = std::move(*core);
+    core_->owner = this;
 }
+
+Runtime* Runtime::current() noexcept { return detail::tls_core ? detail::tls_core->owner : nullptr; }
 
 Runtime::~Runtime() {
     // Frames destroyed during teardown may start detached closes: let them
@@ -42,7 +45,12 @@ Backend Runtime::backend() const noexcept { return core_->backend().kind(); }
 const char* Runtime::backend_name() const noexcept { return core_->backend().name(); }
 const std::string& Runtime::fallback_reason() const noexcept { return core_->fallback_reason(); }
 FeatureSet Runtime::fast_paths() const noexcept { return core_->backend().fast_paths(); }
-Stats Runtime::stats() const noexcept { return core_->stats(); }
+Stats Runtime::stats() const noexcept {
+    Stats s = core_->stats();
+    s.buffers_circulating = core_->buffers().circulating();
+    s.buffers_lent = core_->buffers().lent();
+    return s;
+}
 const RuntimeOptions& Runtime::options() const noexcept { return core_->options(); }
 
 const char* op_kind_name(OpKind kind) noexcept {
@@ -51,6 +59,7 @@ const char* op_kind_name(OpKind kind) noexcept {
     case OpKind::accept: return "accept";
     case OpKind::connect: return "connect";
     case OpKind::recv: return "recv";
+    case OpKind::recv_pooled: return "recv_pooled";
     case OpKind::send: return "send";
     case OpKind::recvmsg: return "recvmsg";
     case OpKind::sendmsg: return "sendmsg";

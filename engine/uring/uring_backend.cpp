@@ -24,11 +24,13 @@
 
 #include "../probe/ring_ladder.hpp"
 #include "../src/core.hpp"
+#include "../../compat/uring/uring_shims.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -88,6 +90,7 @@ int UringBackend::init() {
     // The probe proved these with real completions (engine/probe/).
     multishot_accept_ = allowed_.has(Feature::multishot_accept);
     speculative_send_ = allowed_.has(Feature::speculative_send);
+    buf_ring_allowed_ = allowed_.has(Feature::buf_ring);
     // An optimisation only (linux 5.18): without it each enter looks the fd up.
     if (allowed_.has(Feature::registered_ring_fd)) ring_fd_registered_ = io_uring_register_ring_fd(&ring_) == 1;
 
@@ -120,6 +123,7 @@ UringBackend::~UringBackend() {
             io_uring_submit_and_wait(&ring_, 1);
             reap();
         }
+        if (buf_ring_) compat::free_buf_ring(&ring_, buf_ring_, buf_ring_entries_, buf_group);
         io_uring_queue_exit(&ring_);
     }
     if (wake_fd_ >= 0) ::close(wake_fd_);
@@ -132,7 +136,7 @@ io_uring_sqe* UringBackend::get_sqe() noexcept {
         // (EBUSY) is emptied first so the submit can go through.
         ++core_.stats().kernel_entries;
         int r = io_uring_submit(&ring_);
-        if (r < 0 && r != -EINTR) {
+        if (r < 0 && r != -EINTR && !reaping_) {
             reap();
             if (r == -EBUSY || r == -EAGAIN) {
                 ++core_.stats().kernel_entries;
@@ -171,6 +175,7 @@ bool UringBackend::start(Op& op) noexcept {
     }
     if (op.kind == OpKind::close) accept_.on_close(op.fd);
 
+    if (op.kind == OpKind::recv_pooled) return start_recv_pooled(op);
     if (op.kind == OpKind::recv && (op.hints & op_hint::stream) && speculative_send_ &&
         sock_state(op.fd) == SockState::nonempty && try_recv_inline(op))
         return true;
@@ -209,6 +214,7 @@ bool UringBackend::start(Op& op) noexcept {
         io_uring_prep_close(sqe, op.fd);
         break;
     }
+    case OpKind::recv_pooled:  // start_recv_pooled
     case OpKind::timeout:
     case OpKind::wait:
     case OpKind::count_:
@@ -223,6 +229,81 @@ bool UringBackend::start(Op& op) noexcept {
 void UringBackend::prep_single_accept(Op& op, io_uring_sqe* sqe) noexcept {
     op.addrlen = sizeof op.addr;
     io_uring_prep_accept(sqe, op.fd, reinterpret_cast<sockaddr*>(&op.addr), &op.addrlen, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
+// --- pooled reads ------------------------------------------------------------
+
+void UringBackend::recycle_buffer(std::uint32_t bid) noexcept {
+    BufPool& pool = core_.buffers();
+    if (!buf_ring_decided_) {
+        buf_ring_decided_ = true;
+        if (buf_ring_allowed_) {
+            unsigned entries = 1;
+            while (entries < pool.capacity()) entries <<= 1;
+            int err = 0;
+            buf_ring_ = compat::setup_buf_ring(&ring_, entries, buf_group, &err);
+            if (buf_ring_) buf_ring_entries_ = entries;
+            else core_.log(std::string("ringo: io_uring buffer ring unavailable, borrowed reads poll first: ") +
+                           std::strerror(err));
+        }
+    }
+    if (!buf_ring_) {
+        pool.put(bid);
+        return;
+    }
+    io_uring_buf_ring_add(buf_ring_, pool.data(bid), pool.buffer_size(), static_cast<unsigned short>(bid),
+                          io_uring_buf_ring_mask(buf_ring_entries_), 0);
+    io_uring_buf_ring_advance(buf_ring_, 1);
+}
+
+bool UringBackend::start_recv_pooled(Op& op) noexcept {
+    if (buf_ring_) {
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_recv(sqe, op.fd, nullptr, core_.buffers().buffer_size(), op.msg_flags);
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = buf_group;
+        if ((op.hints & op_hint::stream) && sock_state(op.fd) == SockState::drained)
+            sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+        io_uring_sqe_set_data64(sqe, OpPool::user_data(op));
+        ++in_flight_;
+        return false;
+    }
+    // No buffer ring: readiness first, then a buffer from the pool's stack.
+    if (sock_state(op.fd) != SockState::drained) {
+        ++core_.stats().inline_syscalls;
+        ++core_.stats().kernel_entries;
+        if (recv_into_pool(op, core_.buffers())) {
+            if (op.result > 0)
+                set_sock_state(op.fd, static_cast<std::uint32_t>(op.result) == op.len ? SockState::nonempty
+                                                                                     : SockState::drained);
+            return true;
+        }
+        set_sock_state(op.fd, SockState::drained);
+    }
+    arm_readable_poll(op);
+    ++in_flight_;
+    return false;
+}
+
+void UringBackend::arm_readable_poll(Op& op) noexcept {
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_poll_add(sqe, op.fd, POLLIN | POLLRDHUP);
+    io_uring_sqe_set_data64(sqe, OpPool::user_data(op));
+}
+
+// The POLL_ADD of a pooled read without a buffer ring completed.
+void UringBackend::on_readable(Op& op, int res) noexcept {
+    if (res >= 0) {
+        ++core_.stats().inline_syscalls;
+        ++core_.stats().kernel_entries;
+        if (!recv_into_pool(op, core_.buffers())) {
+            arm_readable_poll(op);  // readable, yet EAGAIN (another reader won): wait again
+            return;
+        }
+        res = op.result;
+    }
+    --in_flight_;
+    core_.complete(op, res, 0);
 }
 
 void UringBackend::set_sock_state(int fd, SockState st) noexcept {
@@ -305,6 +386,7 @@ int UringBackend::poll(std::int64_t timeout_ns) noexcept {
 }
 
 void UringBackend::reap() noexcept {
+    reaping_ = true;
     for (;;) {
         unsigned head;
         unsigned seen = 0;
@@ -313,9 +395,10 @@ void UringBackend::reap() noexcept {
             dispatch(*cqe);
             ++seen;
         }
-        if (seen == 0) return;
+        if (seen == 0) break;
         io_uring_cq_advance(&ring_, seen);
     }
+    reaping_ = false;
 }
 
 void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
@@ -332,8 +415,16 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
     }
     Op* op = core_.lookup(cqe.user_data);
     if (!op || op->state != OpState::in_flight) return;  // stale: slot moved on
+    if (op->kind == OpKind::recv_pooled) {
+        if (!buf_ring_) {
+            on_readable(*op, cqe.res);
+            return;
+        }
+        if (cqe.flags & IORING_CQE_F_BUFFER) op->buf_id = static_cast<std::int32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+    }
     --in_flight_;
-    if (op->kind == OpKind::recv && (op->hints & op_hint::stream) && cqe.res > 0)
+    if ((op->kind == OpKind::recv || op->kind == OpKind::recv_pooled) && (op->hints & op_hint::stream) &&
+        cqe.res > 0)
         set_sock_state(op->fd, (cqe.flags & IORING_CQE_F_SOCK_NONEMPTY) ? SockState::nonempty : SockState::drained);
     core_.complete(*op, cqe.res, cqe.flags);
 }
@@ -345,6 +436,7 @@ FeatureSet UringBackend::fast_paths() const noexcept {
     if (multishot_accept_) s.add(Feature::multishot_accept);
     if (speculative_send_) s.add(Feature::speculative_send);
     if (ring_fd_registered_) s.add(Feature::registered_ring_fd);
+    if (buf_ring_allowed_ && (!buf_ring_decided_ || buf_ring_)) s.add(Feature::buf_ring);
     return s;
 }
 

@@ -34,6 +34,7 @@ public:
     int poll(std::int64_t timeout_ns) noexcept override;
     void wake() noexcept override;
     FeatureSet fast_paths() const noexcept override;
+    void recycle_buffer(std::uint32_t bid) noexcept override;
 
     unsigned setup_flags() const noexcept { return setup_flags_; }
 
@@ -45,6 +46,9 @@ private:
     void dispatch(const io_uring_cqe& cqe) noexcept;
     void arm_wake() noexcept;
     void prep_single_accept(Op& op, io_uring_sqe* sqe) noexcept;
+    bool start_recv_pooled(Op& op) noexcept;
+    void arm_readable_poll(Op& op) noexcept;
+    void on_readable(Op& op, int res) noexcept;
 
     // MultishotAccept::Hooks
     io_uring_sqe* sqe() noexcept override { return get_sqe(); }
@@ -75,6 +79,17 @@ private:
     void set_sock_state(int fd, SockState s) noexcept;
     bool try_recv_inline(Op& op) noexcept;
     bool speculative_send_ = false;
+    // Pooled reads. With a provided-buffer ring (linux 5.19) the kernel
+    // picks a buffer when data arrives; without one (disabled, or its
+    // registration failed) a POLL_ADD waits for readiness and the recv runs
+    // in place with a buffer from the pool's stack. Decided at the first
+    // buffer that enters circulation, before any read can use either.
+    static constexpr int buf_group = 0;
+    bool buf_ring_allowed_ = false;
+    bool buf_ring_decided_ = false;
+    io_uring_buf_ring* buf_ring_ = nullptr;
+    unsigned buf_ring_entries_ = 0;
+    bool reaping_ = false;  // get_sqe must not reap from inside reap
     bool ring_fd_registered_ = false;
     MultishotAccept accept_{*this};
 };

@@ -12,31 +12,18 @@ namespace ringo::net {
 
 namespace detail_net {
 
-StreamOp::StreamOp(OpKind kind, int fd, const char* what, ringo::detail::Op** slot, std::int64_t deadline) noexcept
-    : ringo::detail::SizeOp(kind, fd, {what}), slot_(slot) {
-    if (auto* o = op()) {
-        o->deadline_ns = deadline;
-        if (kind == OpKind::recv) o->hints = op_hint::stream;
-    }
+void register_pending(ringo::detail::Op* o, ringo::detail::Op** slot) noexcept {
+    // The runtime clears the slot when the op completes.
+    o->owner_slot = slot;
+    *slot = o;
 }
 
-void StreamOp::set_buffer(std::byte* data, std::size_t size) noexcept {
-    // One op moves at most 2 GiB - 1; a larger span completes short.
-    if (auto* o = op()) {
-        o->buf = data;
-        o->len = static_cast<std::uint32_t>(std::min<std::size_t>(size, 0x7fffffff));
-    }
+namespace {
+// One op moves at most 2 GiB - 1; a larger span completes short.
+std::uint32_t op_len(std::size_t size) noexcept {
+    return static_cast<std::uint32_t>(std::min<std::size_t>(size, 0x7fffffff));
 }
-
-bool StreamOp::await_suspend(std::coroutine_handle<> h) noexcept {
-    if (!ringo::detail::SizeOp::await_suspend(h)) return false;
-    // In flight: let the stream find it (deadline changes); the runtime
-    // clears the slot when the op completes.
-    auto* o = op();
-    o->owner_slot = slot_;
-    *slot_ = o;
-    return true;
-}
+}  // namespace
 
 }  // namespace detail_net
 
@@ -120,14 +107,24 @@ Task<Result<TcpStream>> TcpStream::connect(std::string_view host_port, ConnectOp
 }
 
 detail_net::StreamOp TcpStream::read(std::span<std::byte> buf) noexcept {
-    detail_net::StreamOp a(OpKind::recv, fd_, "read", &pending_read_, read_deadline_);
-    a.set_buffer(buf.data(), buf.size());
+    detail_net::StreamOp a(&pending_read_, read_deadline_, OpKind::recv, fd_, ringo::detail::SizeResult{"read"});
+    if (auto* o = a.op()) {
+        o->buf = buf.data();
+        o->len = detail_net::op_len(buf.size());
+    }
     return a;
 }
 
+detail_net::StreamBorrowOp TcpStream::read_borrowed() noexcept {
+    return detail_net::StreamBorrowOp(&pending_read_, read_deadline_, fd_, 0, read_deadline_, "read");
+}
+
 detail_net::StreamOp TcpStream::write(std::span<const std::byte> buf) noexcept {
-    detail_net::StreamOp a(OpKind::send, fd_, "write", &pending_write_, write_deadline_);
-    a.set_buffer(const_cast<std::byte*>(buf.data()), buf.size());
+    detail_net::StreamOp a(&pending_write_, write_deadline_, OpKind::send, fd_, ringo::detail::SizeResult{"write"});
+    if (auto* o = a.op()) {
+        o->buf = const_cast<std::byte*>(buf.data());
+        o->len = detail_net::op_len(buf.size());
+    }
     return a;
 }
 

@@ -2,6 +2,7 @@
 // EOF, refused and reset connections, EPIPE without SIGPIPE, cancellation,
 // deadlines, runtime shutdown, large and many transfers byte-exact.
 #include "harness.hpp"
+#include "tcp_support.hpp"
 
 #include <ringo/net/tcp_listener.hpp>
 #include <ringo/net/tcp_stream.hpp>
@@ -18,20 +19,10 @@ using ringo::Task;
 using ringo::net::SocketAddr;
 using ringo::net::TcpListener;
 using ringo::net::TcpStream;
+using ringo::test::addr_of;
+using ringo::test::listen_any;
 
 namespace {
-
-TcpListener listen_any() {
-    auto l = TcpListener::bind(SocketAddr::v4_loopback(0));
-    REQUIRE(l.has_value());
-    return std::move(*l);
-}
-
-SocketAddr addr_of(const TcpListener& l) {
-    auto a = l.local_addr();
-    REQUIRE(a.has_value());
-    return *a;
-}
 
 // Echoes until EOF or error.
 Task<> echo(TcpStream s) {
@@ -44,16 +35,7 @@ Task<> echo(TcpStream s) {
     co_await s.close();
 }
 
-// Accepts `count` connections and echoes on each.
-Task<> serve(TcpListener& l, int count) {
-    std::vector<ringo::JoinHandle<void>> conns;
-    for (int i = 0; i < count; ++i) {
-        auto c = co_await l.accept();
-        REQUIRE(c.has_value());
-        conns.push_back(ringo::spawn(echo(std::move(*c))));
-    }
-    for (auto& h : conns) (void)co_await h;
-}
+Task<> serve(TcpListener& l, int count) { return ringo::test::serve_each(l, count, echo); }
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 // (>= 0 value, < 0 -errno) until they are mapped here.
 #pragma once
 
+#include <ringo/engine/borrowed_buffer.hpp>
 #include <ringo/engine/op_awaiter.hpp>
 #include <ringo/engine/result.hpp>
 
@@ -50,6 +51,16 @@ struct FdResult {
     }
 };
 
+// A borrowed read: awaits to Result<BorrowedBuffer> (empty at EOF).
+class PooledRecvOp : public OpAwaiter {
+public:
+    PooledRecvOp(int fd, int flags, std::int64_t deadline_ns, const char* what) noexcept;
+    Result<BorrowedBuffer> await_resume() noexcept;
+
+private:
+    const char* what_;
+};
+
 using SizeOp = MappedOp<SizeResult>;
 using VoidOp = MappedOp<VoidResult>;
 using FdOp = MappedOp<FdResult>;
@@ -67,6 +78,13 @@ using FdOp = MappedOp<FdResult>;
 namespace io {
 
 detail::SizeOp recv(int fd, std::span<std::byte> buf, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
+// Borrowed read: the runtime lends a buffer from its pool
+// (RuntimeOptions::read_buffers) only once data has arrived, so an idle
+// connection waiting here holds no buffer. Awaits to a BorrowedBuffer (empty
+// at EOF); give it back (destroy or reset) when done with the bytes. When
+// every buffer is lent out the read waits for one: backpressure, not an
+// error.
+detail::PooledRecvOp recv_pooled(int fd, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp send(int fd, std::span<const std::byte> buf, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp recvmsg(int fd, msghdr* msg, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp sendmsg(int fd, const msghdr* msg, int flags = 0, std::int64_t deadline_ns = 0) noexcept;

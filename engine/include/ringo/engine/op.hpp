@@ -24,6 +24,10 @@ enum class OpKind : std::uint8_t {
     accept,    // fd = listener; addr receives the peer; result = new fd
     connect,   // fd = socket; addr holds the destination
     recv,      // fd, buf, len, msg_flags; result = bytes (0 = EOF)
+    // fd, msg_flags; the runtime lends a buffer from its pool only once data
+    // has arrived: result = bytes, and buf/len/buf_id name the buffer
+    // (-ENOBUFS never reaches the waiter: the op waits for a buffer).
+    recv_pooled,
     send,      // fd, buf, len, msg_flags | MSG_NOSIGNAL; result = bytes
     recvmsg,   // fd, msg, msg_flags
     sendmsg,   // fd, msg, msg_flags | MSG_NOSIGNAL
@@ -107,6 +111,10 @@ struct Op {
     Op* next = nullptr;
     // Backend-private word (the epoll backend keeps its readiness tick here).
     std::uint64_t backend_word = 0;
+    // recv_pooled: the pool buffer the result landed in (-1: none). Whoever
+    // holds the op when it is done owns the buffer and gives it back.
+    std::int32_t buf_id = -1;
+    bool waiting_for_buffer = false;  // parked in the core until one is free
 };
 
 }  // namespace detail

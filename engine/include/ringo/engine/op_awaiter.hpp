@@ -34,6 +34,8 @@ void abandon_op(Core* core, Op* op) noexcept;
 void cancel_op(Core* core, Op* op, CancelReason reason) noexcept;
 // Changes the deadline of an op, in flight or not (0 = none).
 void set_op_deadline(Core* core, Op* op, std::int64_t deadline_ns) noexcept;
+// Gives a borrowed read buffer back to core's pool.
+void give_back_buffer(Core* core, std::uint32_t bid) noexcept;
 std::int64_t now_ns() noexcept;
 
 class OpAwaiter {
@@ -66,7 +68,7 @@ public:
         return r;
     }
 
-private:
+protected:
     Core* core_;
     Op* op_ = nullptr;
 };

@@ -25,6 +25,9 @@ public:
     Runtime& operator=(const Runtime&) = delete;
 
     static Result<std::unique_ptr<Runtime>> create(RuntimeOptions options = {});
+    // The runtime whose block_on is running on this thread, or nullptr:
+    // how a task deep in a call chain reaches stats() or stop().
+    static Runtime* current() noexcept;
 
     // Runs task to completion and returns its value (or rethrows). When it
     // returns, every task it spawned has been cancelled and has finished and

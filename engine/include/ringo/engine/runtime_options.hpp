@@ -22,6 +22,19 @@ const char* backend_name(Backend b) noexcept;
 // "auto", "uring", "io_uring", "epoll"; nullopt for anything else.
 std::optional<Backend> parse_backend(std::string_view s) noexcept;
 
+// The pool behind borrowed reads (TcpStream::read_borrowed, io::recv_pooled):
+// a read takes a buffer only once data has arrived, so a parked connection
+// holds none. The memory is reserved at the first borrowed read and its
+// pages are touched only as buffers come into use; buffers enter
+// circulation in steps (first `initial`, then doubling) when reads find
+// none free, up to `count`. With all `count` lent out, further reads wait
+// for one to come back (backpressure), they never fail for it.
+struct ReadBufferOptions {
+    std::uint32_t size = 16384;   // bytes per buffer (at most 1 GiB)
+    std::uint32_t count = 1024;   // at most 32768 (the io_uring buffer ring's limit)
+    std::uint32_t initial = 32;   // buffers in circulation at first
+};
+
 struct RuntimeOptions {
     // automatic defers to the RINGO_BACKEND environment variable when set.
     Backend backend = Backend::automatic;
@@ -32,6 +45,7 @@ struct RuntimeOptions {
     bool multishot_accept = true;  // io_uring: one accept request serves many connections
     bool defer_taskrun = true;     // io_uring: SINGLE_ISSUER|DEFER_TASKRUN ring (linux 6.1)
     bool speculative_send = true;  // try send() in place before queuing it
+    ReadBufferOptions read_buffers;
     // Features to treat as missing, comma separated: "multishot_accept,defer_taskrun", or "all"
     // for every fast path (names: ringo-probe --list). RINGO_DISABLE adds to it. An unknown name
     // fails Runtime creation.

@@ -18,6 +18,12 @@ struct Stats {
     std::uint64_t tasks_spawned = 0;
     std::uint64_t ops_canceled = 0;     // cancel requests issued
     std::uint64_t ops_inline = 0;       // ops that completed without suspending
+    // Borrowed reads (ReadBufferOptions): times a read found no free buffer
+    // and waited for one, and, at the moment stats() was taken, buffers in
+    // circulation and lent out.
+    std::uint64_t buffer_waits = 0;
+    std::uint32_t buffers_circulating = 0;
+    std::uint32_t buffers_lent = 0;
 
     std::uint64_t total_submitted() const noexcept {
         std::uint64_t n = 0;

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include <sys/socket.h>
 
@@ -33,17 +34,37 @@ class TcpStream;
 
 namespace detail_net {
 
-// A read or write awaitable that registers itself as the stream's pending
-// op while in flight, so a deadline set meanwhile reaches it.
-class StreamOp : public ringo::detail::SizeOp {
+// Makes an in-flight op findable through slot (the stream's pending read
+// or write), so a deadline set meanwhile reaches it.
+void register_pending(ringo::detail::Op* op, ringo::detail::Op** slot) noexcept;
+
+// A read or write awaitable (Base: a SizeOp, or a PooledRecvOp for
+// borrowed reads) that registers itself as the stream's pending op while in
+// flight.
+template <class Base>
+class StreamAwaiter : public Base {
 public:
-    StreamOp(OpKind kind, int fd, const char* what, ringo::detail::Op** slot, std::int64_t deadline) noexcept;
-    void set_buffer(std::byte* data, std::size_t size) noexcept;
-    bool await_suspend(std::coroutine_handle<> h) noexcept;
+    template <class... Args>
+    StreamAwaiter(ringo::detail::Op** slot, std::int64_t deadline, Args&&... args) noexcept
+        : Base(std::forward<Args>(args)...), slot_(slot) {
+        if (auto* o = this->op()) {
+            o->deadline_ns = deadline;
+            // A short read of a stream means it was drained (see op_hint).
+            if (o->kind == OpKind::recv || o->kind == OpKind::recv_pooled) o->hints = op_hint::stream;
+        }
+    }
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        if (!Base::await_suspend(h)) return false;
+        register_pending(this->op(), slot_);
+        return true;
+    }
 
 private:
     ringo::detail::Op** slot_;
 };
+
+using StreamOp = StreamAwaiter<ringo::detail::SizeOp>;
+using StreamBorrowOp = StreamAwaiter<ringo::detail::PooledRecvOp>;
 
 }  // namespace detail_net
 
@@ -69,6 +90,13 @@ public:
     // Awaits to Result<size_t>: bytes written, possibly fewer than asked.
     detail_net::StreamOp write(std::span<const std::byte> buf) noexcept;
     detail_net::StreamOp write(std::string_view s) noexcept { return write(std::as_bytes(std::span(s))); }
+
+    // Borrowed read: awaits to Result<BorrowedBuffer>, the bytes that arrived
+    // (empty at EOF) in a buffer the runtime lends from its pool only once
+    // data is there, so a connection parked here holds no read buffer. Give
+    // the buffer back (let it go out of scope) when done with the bytes.
+    // When every pool buffer is lent out the read waits for one.
+    detail_net::StreamBorrowOp read_borrowed() noexcept;
 
     // Fills buf completely; errc::unexpected_eof if the peer ends first.
     Task<Result<void>> read_exact(std::span<std::byte> buf);
