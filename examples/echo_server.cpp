@@ -18,12 +18,13 @@ namespace {
 
 Runtime* running = nullptr;  // for the signal handler; stop() is async-signal-safe
 
+// Borrowed reads: a connection waiting for bytes holds no buffer, only
+// its coroutine frame; the runtime lends one from its pool when data comes.
 Task<> serve(net::TcpStream s) {
-    std::array<std::byte, 16384> buf;
     for (;;) {
-        auto n = co_await s.read(buf);
-        if (!n || *n == 0) break;
-        if (!co_await s.write_all(std::span(buf).first(*n))) break;
+        auto buf = co_await s.read_borrowed();
+        if (!buf || buf->empty()) break;
+        if (!co_await s.write_all(buf->bytes())) break;
     }
     co_await s.close();
 }

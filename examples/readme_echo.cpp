@@ -2,12 +2,11 @@
 #include <ringo/ringo.hpp>
 using namespace ringo;
 Task<> serve(net::TcpStream s) {
-    std::array<std::byte, 4096> buf;
     for (;;) {
-        auto n = co_await s.read(buf);
-        if (!n || *n == 0) co_return;                    // error or EOF
-        if (!co_await s.write_all(std::span(buf).first(*n))) co_return;
-    }
+        auto buf = co_await s.read_borrowed();           // a pool buffer, lent once bytes arrive
+        if (!buf || buf->empty()) co_return;             // error or EOF
+        if (!co_await s.write_all(buf->bytes())) co_return;
+    }                                                    // the buffer goes back here
 }
 Task<> server() {
     auto listener = net::TcpListener::bind(net::SocketAddr::v4_loopback(8080)).value();

@@ -27,10 +27,22 @@ using namespace ringo;
 
 namespace {
 
-// The same per-connection buffer as the raw baselines (ECHO_BUF_SIZE).
+// The same buffer size as the raw baselines (ECHO_BUF_SIZE).
 constexpr std::size_t buffer_size = 16384;
 
-Task<> echo(net::TcpStream s) {
+// The default: borrowed reads, as examples/echo_server.cpp. A parked
+// connection holds no read buffer.
+Task<> echo_borrowed(net::TcpStream s) {
+    for (;;) {
+        auto buf = co_await s.read_borrowed();
+        if (!buf || buf->empty()) break;
+        if (!co_await s.write_all(buf->bytes())) break;
+    }
+    co_await s.close();
+}
+
+// --read owned: a buffer of its own in each connection's frame.
+Task<> echo_owned(net::TcpStream s) {
     std::array<std::byte, buffer_size> buf;
     for (;;) {
         auto n = co_await s.read(buf);
@@ -47,8 +59,8 @@ void write_counters(const std::string& path, const Stats& st) {
     auto kind = [&](OpKind k) { return st.submitted[static_cast<std::size_t>(k)]; };
     auto now = std::chrono::steady_clock::now().time_since_epoch();
     fmt::print(f, "kernel_entries {} loop_turns {} inline_syscalls {} ops_inline {} recv {} send {} clock_ns {}\n",
-               st.kernel_entries, st.loop_turns, st.inline_syscalls, st.ops_inline, kind(OpKind::recv),
-               kind(OpKind::send), std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+               st.kernel_entries, st.loop_turns, st.inline_syscalls, st.ops_inline,
+               kind(OpKind::recv) + kind(OpKind::recv_pooled), kind(OpKind::send), std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
     if (f != stderr) std::fclose(f);
 }
 
@@ -67,7 +79,7 @@ Task<> watch_signals(Runtime& rt, int sfd, std::string stats_path) {
     }
 }
 
-Task<int> serve(Runtime& rt, std::uint16_t port, int sfd, std::string stats_path) {
+Task<int> serve(Runtime& rt, std::uint16_t port, int sfd, std::string stats_path, bool borrowed) {
     net::ListenOptions lo;
     lo.backlog = 4096;  // as the raw baselines: 1000 connections arrive at once
     auto listener = net::TcpListener::bind(net::SocketAddr::v4_loopback(port), lo);
@@ -84,7 +96,7 @@ Task<int> serve(Runtime& rt, std::uint16_t port, int sfd, std::string stats_path
             if (conn.error() == errc::operation_canceled) co_return 0;
             continue;  // EMFILE and friends: keep serving the others
         }
-        spawn(echo(std::move(*conn))).detach();
+        spawn(borrowed ? echo_borrowed(std::move(*conn)) : echo_owned(std::move(*conn))).detach();
     }
 }
 
@@ -101,6 +113,9 @@ int main(int argc, char** argv) {
     app.add_option("--port,-p", port, "TCP port on 127.0.0.1 (0: any free port)");
     app.add_option("--backend,-b", backend, "auto, uring or epoll")->check(CLI::IsMember({"auto", "uring", "epoll"}));
     app.add_option("--stats", stats_path, "append counter lines here (SIGUSR1 and exit); default stderr at exit");
+    std::string read_mode = "borrowed";
+    app.add_option("--read", read_mode, "borrowed (a pool buffer lent per read, the default) or owned (a buffer per connection)")
+        ->check(CLI::IsMember({"borrowed", "owned"}));
     app.add_option("--queue-depth", queue_depth, "RuntimeOptions::queue_depth (ringo's default unless asked)");
     app.add_option("--speculative-send", speculative_send, "RuntimeOptions::speculative_send");
     app.add_option("--defer-taskrun", defer_taskrun, "RuntimeOptions::defer_taskrun");
@@ -128,7 +143,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     fmt::print(stderr, "ringo-echo-server: backend {}\n", (*rt)->backend_name());
-    int rc = (*rt)->block_on(serve(**rt, port, sfd, stats_path));
+    int rc = (*rt)->block_on(serve(**rt, port, sfd, stats_path, read_mode == "borrowed"));
     write_counters(stats_path, (*rt)->stats());
     return rc;
 }

@@ -156,9 +156,15 @@ void UringBackend::arm_wake() noexcept {
 
 bool UringBackend::start(Op& op) noexcept {
     auto& stats = core_.stats();
-    if (op.kind == OpKind::send && speculative_send_) {
+    if (op.kind == OpKind::send && speculative_send_ && io_uring_sq_ready(&ring_) == 0) {
         // A send nearly always fits in the socket buffer: try it in place
-        // and queue only when the kernel says it would block.
+        // and queue only when the kernel says it would block. Only while the
+        // SQ is empty, though: then the send would cost a kernel entry of its
+        // own (and a loop turn before its task runs on). With SQEs already
+        // queued, an entry is coming anyway and the send rides in it: one
+        // sendto per busy turn instead of one per message (at 64
+        // connections that was 15.2 against 10.0 us of server CPU per
+        // message).
         ++stats.inline_syscalls;
         ++stats.kernel_entries;
         ssize_t n = ::send(op.fd, op.buf, op.len, op.msg_flags | MSG_NOSIGNAL | MSG_DONTWAIT);

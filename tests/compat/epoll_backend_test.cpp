@@ -278,6 +278,11 @@ TEST_CASE("a send parked on a full buffer fails with EPIPE when the peer closes"
     });
 }
 
+// epoll serves a direction's parked ops in the order they parked. io_uring
+// makes no such promise for two reads of one socket (its poll wake-ups run
+// newest first), and neither does ringo: like Go, which lets one reader at a
+// time in, it expects one reader per stream. There the test checks that
+// each read got exactly one of the bytes.
 TEST_CASE("two recvs parked on one fd are served in the order they parked", "[compat][epoll]") {
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::FdLeakCheck leaks;
@@ -302,8 +307,13 @@ TEST_CASE("two recvs parked on one fd are served in the order they parked", "[co
         auto y = co_await second;
         REQUIRE(x.has_value());
         REQUIRE(y.has_value());
-        CHECK(*x == 'x');
-        CHECK(*y == 'y');
+        if (ringo::Runtime::current()->backend() == ringo::Backend::epoll) {
+            CHECK(*x == 'x');
+            CHECK(*y == 'y');
+        } else {
+            const bool one_each = (*x == 'x' && *y == 'y') || (*x == 'y' && *y == 'x');
+            CHECK(one_each);
+        }
         co_await close_all(p.a, p.b);
     });
 }

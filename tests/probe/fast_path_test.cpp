@@ -105,8 +105,9 @@ TEST_CASE("an io_uring runtime uses exactly the fast paths the verdict promises"
         REQUIRE(rt.has_value());
         CHECK((*rt)->fast_paths() == ringo::decide(ringo::probe(), *disabled).used());
         (*rt)->block_on(echo_once());
-        const bool speculating = (*rt)->fast_paths().has(Feature::speculative_send);
-        CHECK(((*rt)->stats().inline_syscalls > 0) == speculating);
+        // Speculation is a chance, not a promise (only while the SQ is
+        // empty); without it no syscall may run in place.
+        if (!(*rt)->fast_paths().has(Feature::speculative_send)) CHECK((*rt)->stats().inline_syscalls == 0);
     }
 }
 
