@@ -58,9 +58,12 @@ void write_counters(const std::string& path, const Stats& st) {
     if (!f) return;
     auto kind = [&](OpKind k) { return st.submitted[static_cast<std::size_t>(k)]; };
     auto now = std::chrono::steady_clock::now().time_since_epoch();
-    fmt::print(f, "kernel_entries {} loop_turns {} inline_syscalls {} ops_inline {} recv {} send {} clock_ns {}\n",
+    fmt::print(f,
+               "kernel_entries {} loop_turns {} inline_syscalls {} ops_inline {} recv {} send {} "
+               "buffers_circulating {} buffer_waits {} clock_ns {}\n",
                st.kernel_entries, st.loop_turns, st.inline_syscalls, st.ops_inline,
-               kind(OpKind::recv) + kind(OpKind::recv_pooled), kind(OpKind::send), std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+               kind(OpKind::recv) + kind(OpKind::recv_pooled), kind(OpKind::send), st.buffers_circulating,
+               st.buffer_waits, std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
     if (f != stderr) std::fclose(f);
 }
 

@@ -386,6 +386,15 @@ void EpollBackend::dispatch(const epoll_event& ev) noexcept {
 void EpollBackend::retry_waiters(PollDesc& pd, Direction d) noexcept {
     OpQueue& queue = pd.waiters(d);
     while (Op* op = queue.front()) {
+        if (op->kind == OpKind::recv_pooled) {
+            // Read when its task is about to run, not now (Core::deliver_readable):
+            // the buffer is lent only while the task runs. If the data is gone
+            // by then, the restarted op parks again, at a fresh tick.
+            queue.pop();
+            --parked_;
+            core_.deliver_readable(*op);
+            continue;
+        }
         if (!attempt(*op, pd, d)) return;  // blocked again: first in line for the next edge
         queue.pop();
         --parked_;

@@ -162,7 +162,14 @@ void Core::start_user_op(Op* op) noexcept {
 }
 
 void Core::complete(Op& op, int result, std::uint32_t flags) noexcept {
-    if (op.kind == OpKind::recv_pooled && settle_pooled(op, result)) return;  // parked, still in flight
+    // Capacity was reserved when the op's slot was made (acquire), so this
+    // push cannot fail: a completion never runs user code in a backend.
+    if (finish(op, result, flags)) ready_.push({op.waiter, op.scope});
+}
+
+// The final completion's bookkeeping. True when the waiter is to be resumed.
+bool Core::finish(Op& op, int result, std::uint32_t flags) noexcept {
+    if (op.kind == OpKind::recv_pooled && settle_pooled(op, result)) return false;  // parked, still in flight
     if (!is_user_kind(op.kind)) --kernel_in_flight_;
     ++stats_.completed[static_cast<std::size_t>(op.kind)];
     timers_.remove(&op);
@@ -176,22 +183,26 @@ void Core::complete(Op& op, int result, std::uint32_t flags) noexcept {
     if (op.abandoned) {
         // Nobody will look at this result: an fd it produced would leak.
         if (result >= 0 && op.kind == OpKind::accept) ::close(result);
-        pool_.release(&op);
-        return;
+        release(&op);
+        return false;
     }
     if (op.on_complete) {
         op.on_complete(&op);
-        return;
+        return false;
     }
-    // Capacity was reserved when the op's slot was made (acquire), so this
-    // push cannot fail: a completion never runs user code in a backend.
-    ready_.push({op.waiter, op.scope});
+    return true;
 }
 
 void Core::cancel(Op* op, CancelReason reason) noexcept {
     if (op->state != OpState::in_flight) return;
     if (op->cancel_reason == CancelReason::none) op->cancel_reason = reason;
     ++stats_.ops_canceled;
+    if (op->read_deferred) {
+        // Its ready-queue entry is still to come and resumes the task.
+        op->read_deferred = false;
+        finish(*op, -ECANCELED, 0);
+        return;
+    }
     if (op->waiting_for_buffer) {  // the kernel holds nothing of it
         unlink_buffer_waiter(op);
         complete(*op, -ECANCELED, 0);
@@ -216,8 +227,9 @@ void Core::abandon(Op* op) noexcept {
         complete(*op, -ECANCELED, 0);  // frees the slot
         return;
     }
-    if (op->waiting_for_buffer) {
-        unlink_buffer_waiter(op);
+    if (op->waiting_for_buffer || op->read_deferred) {
+        if (op->waiting_for_buffer) unlink_buffer_waiter(op);
+        op->read_deferred = false;  // its ready-queue entry finds the slot moved on
         complete(*op, -ECANCELED, 0);  // frees the slot
         return;
     }
@@ -292,7 +304,9 @@ bool Core::settle_pooled(Op& op, int result) noexcept {
         }
     }
     if (result != -ENOBUFS || op.abandoned || op.cancel_reason != CancelReason::none) return false;
-    if (buffers_.free() == 0) grow_buffers();
+    // Growth waits for the end of the turn (restart_buffer_waiters): a
+    // burst whose tasks give their buffers back within the turn needs no
+    // more of them.
     ++stats_.buffer_waits;
     op.waiting_for_buffer = true;
     op.next = nullptr;
@@ -319,7 +333,29 @@ void Core::unlink_buffer_waiter(Op* op) noexcept {
     op->waiting_for_buffer = false;
 }
 
+void Core::deliver_readable(Op& op) noexcept {
+    op.read_deferred = true;
+    ready_.push({op.waiter, op.scope, OpPool::user_data(op)});
+}
+
+// The read of a deferred entry, just before its task resumes. True when the
+// task is to run: the read is done, or a cancel finished the op meanwhile.
+// False when the slot has moved on (abandoned), the read found nothing after
+// all and is back with the backend, or it parked for a buffer.
+bool Core::run_deferred_read(std::uint64_t user_data) noexcept {
+    Op* op = pool_.lookup(user_data);
+    if (!op) return false;
+    if (!op->read_deferred) return op->state == OpState::done;
+    op->read_deferred = false;
+    if (!backend_->start(*op)) return false;
+    return finish(*op, op->result, 0);
+}
+
 void Core::restart_buffer_waiters() noexcept {
+    // Reads still waiting after every ready task has run, with no buffer
+    // free: the buffers are held across turns (sends in flight), so more
+    // must circulate.
+    if (buf_waiters_head_ && buffers_.free() == 0) grow_buffers();
     // As many as there are free buffers: a restarted read that still finds
     // none (another read took it) simply parks again.
     for (std::uint32_t budget = buffers_.free(); budget > 0 && buf_waiters_head_; --budget) {
@@ -334,6 +370,7 @@ void Core::restart_buffer_waiters() noexcept {
 void Core::run_ready() {
     for (int n = 0; n < max_resumes_per_turn && !ready_.empty(); ++n) {
         auto item = ready_.pop();
+        if (item.deferred_read && !run_deferred_read(item.deferred_read)) continue;
         current_scope = item.scope;
         item.handle.resume();
     }

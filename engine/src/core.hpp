@@ -63,6 +63,13 @@ public:
     // A lent buffer comes back: into circulation again, and a read waiting
     // for one may go.
     void give_back_buffer(std::uint32_t bid) noexcept;
+    // For backends that learn readiness (epoll, io_uring without a buffer
+    // ring): the fd of an in-flight recv_pooled is readable. Instead of
+    // reading now, while every other readable fd also takes a buffer before
+    // any task has run, the core restarts the op right before it resumes
+    // the task; a task that sends and drops its buffer at once hands the
+    // same buffer to the next. The op stays in flight until then.
+    void deliver_readable(Op& op) noexcept;
 
     // --- loop ---
     void turn();
@@ -105,6 +112,8 @@ private:
     void grow_buffers() noexcept;
     void unlink_buffer_waiter(Op* op) noexcept;
     void restart_buffer_waiters() noexcept;
+    bool finish(Op& op, int result, std::uint32_t flags) noexcept;
+    bool run_deferred_read(std::uint64_t user_data) noexcept;
 
     RuntimeOptions options_;
     std::string fallback_reason_;

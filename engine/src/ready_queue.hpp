@@ -16,6 +16,10 @@ struct CancelScope;
 struct ReadyItem {
     std::coroutine_handle<> handle;
     CancelScope* scope;
+    // Non-zero: a borrowed read whose socket turned readable (user_data of
+    // its op). The read runs right before the resume, so a buffer is lent
+    // only while its task runs (Core::run_ready).
+    std::uint64_t deferred_read = 0;
 };
 
 class ReadyQueue {

@@ -297,19 +297,17 @@ void UringBackend::arm_readable_poll(Op& op) noexcept {
     io_uring_sqe_set_data64(sqe, OpPool::user_data(op));
 }
 
-// The POLL_ADD of a pooled read without a buffer ring completed.
+// The POLL_ADD of a pooled read without a buffer ring completed. The read
+// runs when the task is about to resume (Core::deliver_readable), so a
+// buffer is lent only while its task runs.
 void UringBackend::on_readable(Op& op, int res) noexcept {
-    if (res >= 0) {
-        ++core_.stats().inline_syscalls;
-        ++core_.stats().kernel_entries;
-        if (!recv_into_pool(op, core_.buffers())) {
-            arm_readable_poll(op);  // readable, yet EAGAIN (another reader won): wait again
-            return;
-        }
-        res = op.result;
-    }
     --in_flight_;
-    core_.complete(op, res, 0);
+    if (res < 0) {
+        core_.complete(op, res, 0);
+        return;
+    }
+    set_sock_state(op.fd, SockState::nonempty);  // so the restart reads first
+    core_.deliver_readable(op);
 }
 
 void UringBackend::set_sock_state(int fd, SockState st) noexcept {

@@ -49,13 +49,25 @@ TcpStream::TcpStream(TcpStream&& o) noexcept { adopt(o); }
 
 TcpStream& TcpStream::operator=(TcpStream&& o) noexcept {
     if (this != &o) {
+        forget_pending();
         io::close_detached(fd_);
         adopt(o);
     }
     return *this;
 }
 
-TcpStream::~TcpStream() { io::close_detached(fd_); }
+TcpStream::~TcpStream() {
+    forget_pending();
+    io::close_detached(fd_);
+}
+
+void TcpStream::forget_pending() noexcept {
+    // An op still in flight (another task's read, cancelled by the close
+    // below) must not write its completion into this dead object.
+    if (pending_read_) pending_read_->owner_slot = nullptr;
+    if (pending_write_) pending_write_->owner_slot = nullptr;
+    pending_read_ = pending_write_ = nullptr;
+}
 
 void TcpStream::adopt(TcpStream& o) noexcept {
     fd_ = std::exchange(o.fd_, -1);

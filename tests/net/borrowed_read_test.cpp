@@ -12,6 +12,7 @@
 #include <ringo/net/tcp_stream.hpp>
 
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -285,8 +286,8 @@ TEST_CASE("tasks cancelled in or after a borrowed read give their buffers back",
             holder.cancel();
             (void)co_await holder;
             CHECK(stats_now().buffers_lent == 0);
-            // A detached reader still parked when the runtime ends.
-            ringo::spawn([](TcpStream& st) -> Task<> { (void)co_await st.read_borrowed(); }(s)).detach();
+            // A detached reader (owning the stream) still parked when the runtime ends.
+            ringo::spawn([](TcpStream st) -> Task<> { (void)co_await st.read_borrowed(); }(std::move(s))).detach();
             co_await ringo::sleep_for(5ms);
             co_await c.close();
             end = stats_now();
@@ -333,4 +334,28 @@ TEST_CASE("steady-state borrowed reads allocate nothing", "[net][borrowed][alloc
     ::close(sv[0]);
     ::close(sv[1]);
     CHECK(during == 0);
+}
+
+TEST_CASE("a stream destroyed while another task reads from it cancels that read safely", "[net][borrowed]") {
+    ringo::test::FdLeakCheck fds;
+    auto v = GENERATE(from_range(variants()));
+    INFO(describe(v));
+    ringo::test::run(
+        v.backend,
+        [&]() -> Task<> {
+            auto l = listen_any();
+            auto [c, s] = co_await ringo::test::connected_pair(l);
+            auto owner = std::make_unique<TcpStream>(std::move(s));
+            auto reader = ringo::spawn([](TcpStream& st) -> Task<bool> {
+                auto r = co_await st.read_borrowed();
+                co_return !r.has_value() && r.error() == ringo::errc::operation_canceled;
+            }(*owner));
+            co_await ringo::sleep_for(5ms);
+            owner.reset();  // the read is still in flight: it must not touch the dead stream
+            auto canceled = co_await reader;
+            CHECK(canceled.value());
+            CHECK(stats_now().buffers_lent == 0);
+            co_await c.close();
+        },
+        options(v));
 }

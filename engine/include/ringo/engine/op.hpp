@@ -115,6 +115,7 @@ struct Op {
     // holds the op when it is done owns the buffer and gives it back.
     std::int32_t buf_id = -1;
     bool waiting_for_buffer = false;  // parked in the core until one is free
+    bool read_deferred = false;       // readable; the read runs when its task is resumed
 };
 
 }  // namespace detail

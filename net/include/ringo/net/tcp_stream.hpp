@@ -129,6 +129,7 @@ public:
 
 private:
     void adopt(TcpStream& o) noexcept;
+    void forget_pending() noexcept;
 
     int fd_ = -1;
     std::int64_t read_deadline_ = 0;
