@@ -28,7 +28,7 @@ bool connect_step(Op& op) noexcept {
         if (::getsockopt(op.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
         return done(op, -err);
     }
-    if (::connect(op.fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addrlen) == 0) return done(op, 0);
+    if (::connect(op.fd, op.addr, op.addrlen) == 0) return done(op, 0);
     switch (errno) {
     case EINPROGRESS:
     case EALREADY:
@@ -67,11 +67,15 @@ bool run_syscall(Op& op, BufPool* pool) noexcept {
     // MSG_DONTWAIT: an fd left blocking by mistake must not stall the loop.
     for (;;) {
         ssize_t n = -1;
+        socklen_t socklen = 0;
         switch (op.kind) {
         case OpKind::nop: return done(op, 0);
         case OpKind::accept:
-            op.addrlen = sizeof op.addr;
-            n = ::accept4(op.fd, reinterpret_cast<sockaddr*>(&op.addr), &op.addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            // op.addrlen holds the size of the awaiter's buffer; the retry
+            // after ECONNABORTED needs it again.
+            socklen = op.addrlen;
+            n = ::accept4(op.fd, op.addr, &socklen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (n >= 0) op.addrlen = socklen;
             // A connection reset while it sat in the backlog: take the next.
             if (n < 0 && errno == ECONNABORTED) continue;
             break;

@@ -335,20 +335,22 @@ void Core::unlink_buffer_waiter(Op* op) noexcept {
 
 void Core::deliver_readable(Op& op) noexcept {
     op.read_deferred = true;
-    ready_.push({op.waiter, op.scope, OpPool::user_data(op)});
+    ReadyItem item{};
+    item.deferred_read = OpPool::user_data(op);
+    ready_.push(item);
 }
 
-// The read of a deferred entry, just before its task resumes. True when the
-// task is to run: the read is done, or a cancel finished the op meanwhile.
+// The read of a deferred entry, just before its task resumes. The op when
+// its task is to run: the read is done, or a cancel finished the op meanwhile.
 // False when the slot has moved on (abandoned), the read found nothing after
-// all and is back with the backend, or it parked for a buffer.
-bool Core::run_deferred_read(std::uint64_t user_data) noexcept {
+// all and is back with the backend, or it parked for a buffer (nullptr).
+Op* Core::run_deferred_read(std::uint64_t user_data) noexcept {
     Op* op = pool_.lookup(user_data);
-    if (!op) return false;
-    if (!op->read_deferred) return op->state == OpState::done;
+    if (!op) return nullptr;
+    if (!op->read_deferred) return op->state == OpState::done ? op : nullptr;
     op->read_deferred = false;
-    if (!backend_->start(*op)) return false;
-    return finish(*op, op->result, 0);
+    if (!backend_->start(*op)) return nullptr;
+    return finish(*op, op->result, 0) ? op : nullptr;
 }
 
 void Core::restart_buffer_waiters() noexcept {
@@ -370,7 +372,13 @@ void Core::restart_buffer_waiters() noexcept {
 void Core::run_ready() {
     for (int n = 0; n < max_resumes_per_turn && !ready_.empty(); ++n) {
         auto item = ready_.pop();
-        if (item.deferred_read && !run_deferred_read(item.deferred_read)) continue;
+        if (!item.handle) {
+            Op* op = run_deferred_read(item.deferred_read);
+            if (!op) continue;
+            current_scope = op->scope;
+            op->waiter.resume();
+            continue;
+        }
         current_scope = item.scope;
         item.handle.resume();
     }

@@ -113,7 +113,7 @@ private:
     void unlink_buffer_waiter(Op* op) noexcept;
     void restart_buffer_waiters() noexcept;
     bool finish(Op& op, int result, std::uint32_t flags) noexcept;
-    bool run_deferred_read(std::uint64_t user_data) noexcept;
+    Op* run_deferred_read(std::uint64_t user_data) noexcept;
 
     RuntimeOptions options_;
     std::string fallback_reason_;

@@ -41,6 +41,21 @@ Result<BorrowedBuffer> PooledRecvOp::await_resume() noexcept {
     return buf;
 }
 
+ConnectOp::ConnectOp(int fd, const sockaddr* addr, socklen_t len, std::int64_t deadline_ns) noexcept
+    : MappedOp<VoidResult>(OpKind::connect, fd, {"connect"}) {
+    if (len > sizeof addr_) len = sizeof addr_;
+    if (addr) std::memcpy(&addr_, addr, len);
+    len_ = len;
+    if (op_) op_->deadline_ns = deadline_ns;
+}
+
+bool ConnectOp::await_suspend(std::coroutine_handle<> h) noexcept {
+    // Only now: the awaiter has its final place in the awaiting frame.
+    op_->addr = reinterpret_cast<sockaddr*>(&addr_);
+    op_->addrlen = len_;
+    return MappedOp<VoidResult>::await_suspend(h);
+}
+
 }  // namespace detail
 
 namespace io {
@@ -122,26 +137,24 @@ detail::VoidOp shutdown(int fd, int how) noexcept {
 
 detail::VoidOp nop() noexcept { return detail::VoidOp(OpKind::nop, -1, {"nop"}); }
 
-detail::VoidOp connect(int fd, const sockaddr* addr, socklen_t len, std::int64_t deadline_ns) noexcept {
-    detail::VoidOp a(OpKind::connect, fd, {"connect"});
-    if (auto* op = a.op()) {
-        if (len > sizeof op->addr) len = sizeof op->addr;
-        std::memcpy(&op->addr, addr, len);
-        op->addrlen = len;
-        op->deadline_ns = deadline_ns;
-    }
-    return a;
+detail::ConnectOp connect(int fd, const sockaddr* addr, socklen_t len, std::int64_t deadline_ns) noexcept {
+    return detail::ConnectOp(fd, addr, len, deadline_ns);
 }
 
 AcceptOp::AcceptOp(int fd, std::int64_t deadline_ns) noexcept : OpAwaiter(OpKind::accept, fd) {
     if (auto* o = op()) o->deadline_ns = deadline_ns;
 }
 
+bool AcceptOp::await_suspend(std::coroutine_handle<> h) noexcept {
+    // The kernel writes the peer's address straight into peer_ (a multishot
+    // accept learns none and leaves addrlen 0: peer() asks getpeername).
+    op_->addr = reinterpret_cast<sockaddr*>(&peer_);
+    op_->addrlen = sizeof peer_;
+    return OpAwaiter::await_suspend(h);
+}
+
 Result<int> AcceptOp::await_resume() noexcept {
-    if (auto* o = op(); o && o->state == detail::OpState::done && o->result >= 0) {
-        peer_ = o->addr;
-        peer_len_ = o->addrlen;
-    }
+    if (auto* o = op(); o && o->state == detail::OpState::done && o->result >= 0) peer_len_ = o->addrlen;
     int r = OpAwaiter::await_resume();
     if (r >= 0) {
         accepted_ = r;

@@ -13,13 +13,17 @@ namespace ringo::detail {
 
 struct CancelScope;
 
+// A coroutine to resume in its scope, or (handle empty) a borrowed read
+// whose socket turned readable, named by its op's user_data: the read runs
+// right before its task resumes, so a buffer is lent only while the task
+// runs (Core::run_ready). 16 bytes either way: one per op slot and task is
+// reserved.
 struct ReadyItem {
     std::coroutine_handle<> handle;
-    CancelScope* scope;
-    // Non-zero: a borrowed read whose socket turned readable (user_data of
-    // its op). The read runs right before the resume, so a buffer is lent
-    // only while its task runs (Core::run_ready).
-    std::uint64_t deferred_read = 0;
+    union {
+        CancelScope* scope;
+        std::uint64_t deferred_read;
+    };
 };
 
 class ReadyQueue {

@@ -191,7 +191,7 @@ bool UringBackend::start(Op& op) noexcept {
     case OpKind::nop: io_uring_prep_nop(sqe); break;
     case OpKind::accept: prep_single_accept(op, sqe); break;
     case OpKind::connect:
-        io_uring_prep_connect(sqe, op.fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addrlen);
+        io_uring_prep_connect(sqe, op.fd, op.addr, op.addrlen);
         break;
     case OpKind::recv:
         io_uring_prep_recv(sqe, op.fd, op.buf, op.len, op.msg_flags);
@@ -233,8 +233,8 @@ bool UringBackend::start(Op& op) noexcept {
 }
 
 void UringBackend::prep_single_accept(Op& op, io_uring_sqe* sqe) noexcept {
-    op.addrlen = sizeof op.addr;
-    io_uring_prep_accept(sqe, op.fd, reinterpret_cast<sockaddr*>(&op.addr), &op.addrlen, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    // op.addr and op.addrlen were set by the awaiter (io::AcceptOp).
+    io_uring_prep_accept(sqe, op.fd, op.addr, &op.addrlen, SOCK_CLOEXEC | SOCK_NONBLOCK);
 }
 
 // --- pooled reads ------------------------------------------------------------

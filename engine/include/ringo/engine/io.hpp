@@ -62,6 +62,17 @@ private:
 };
 
 using SizeOp = MappedOp<SizeResult>;
+
+// connect: holds the destination address the kernel reads.
+class ConnectOp : public MappedOp<VoidResult> {
+public:
+    ConnectOp(int fd, const sockaddr* addr, socklen_t len, std::int64_t deadline_ns) noexcept;
+    bool await_suspend(std::coroutine_handle<> h) noexcept;
+
+private:
+    sockaddr_storage addr_{};
+    socklen_t len_ = 0;
+};
 using VoidOp = MappedOp<VoidResult>;
 using FdOp = MappedOp<FdResult>;
 
@@ -97,12 +108,13 @@ detail::VoidOp close(int fd) noexcept;
 detail::VoidOp shutdown(int fd, int how) noexcept;
 detail::VoidOp nop() noexcept;
 // connect: the address is copied into the op; the socket must be non-blocking.
-detail::VoidOp connect(int fd, const sockaddr* addr, socklen_t len, std::int64_t deadline_ns = 0) noexcept;
+detail::ConnectOp connect(int fd, const sockaddr* addr, socklen_t len, std::int64_t deadline_ns = 0) noexcept;
 
 // accept: the awaitable holds the peer address once it completes.
 class AcceptOp : public detail::OpAwaiter {
 public:
     AcceptOp(int fd, std::int64_t deadline_ns) noexcept;
+    bool await_suspend(std::coroutine_handle<> h) noexcept;
     // The new fd (non-blocking, close-on-exec) and, through peer(), its address.
     Result<int> await_resume() noexcept;
     // The peer's address. A backend that accepts many connections with one

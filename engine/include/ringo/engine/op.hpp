@@ -8,7 +8,8 @@
 // Ownership: an Op lives in a slot of the runtime's slab (OpPool), never in a
 // coroutine frame. From start until its final completion the slot, and every
 // piece of memory the kernel may touch that lives inside it (the sockaddr of
-// an accept or connect), belong to the engine. See docs/architecture.md.
+// an accept or connect, in its awaiter), belong to the engine. See
+// docs/architecture.md.
 #pragma once
 
 #include <coroutine>
@@ -79,7 +80,11 @@ struct Op {
     std::uint32_t len = 0;
     std::uint64_t offset = 0;
     msghdr* msg = nullptr;
-    sockaddr_storage addr{};     // kernel-visible: accept writes, connect reads
+    // Kernel-visible: accept writes it, connect reads it. It lives in the
+    // awaiter (io::AcceptOp, io::ConnectOp), so in the awaiting frame, which
+    // the abandon protocol keeps alive until the kernel is done; an op slot
+    // stays small for the many ops that need no address.
+    sockaddr* addr = nullptr;
     socklen_t addrlen = 0;
 
     // Completion, CQE convention: >= 0 value, < 0 -errno.

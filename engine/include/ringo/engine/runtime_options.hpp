@@ -32,7 +32,7 @@ std::optional<Backend> parse_backend(std::string_view s) noexcept;
 struct ReadBufferOptions {
     std::uint32_t size = 16384;   // bytes per buffer (at most 1 GiB)
     std::uint32_t count = 1024;   // at most 32768 (the io_uring buffer ring's limit)
-    std::uint32_t initial = 32;   // buffers in circulation at first
+    std::uint32_t initial = 16;   // buffers in circulation at first
 };
 
 struct RuntimeOptions {
