@@ -82,7 +82,15 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
         start_user_op(op);
         if (op->state == OpState::done) return false;
     } else {
-        const bool done = backend_->start(*op);
+        bool done = false;
+        if (op->kind == OpKind::recv_pooled && buf_waiters_head_) {
+            // Reads wait for buffers in arrival order: a newcomer queues
+            // behind the waiting ones instead of racing them to the next
+            // free buffer (on io_uring its SQE would go first and win).
+            park_for_buffer(*op);
+        } else {
+            done = backend_->start(*op);
+        }
         if (done && !(op->kind == OpKind::recv_pooled && settle_pooled(*op, op->result))) {
             op->state = OpState::done;
             ++stats_.completed[static_cast<std::size_t>(op->kind)];
@@ -304,16 +312,19 @@ bool Core::settle_pooled(Op& op, int result) noexcept {
         }
     }
     if (result != -ENOBUFS || op.abandoned || op.cancel_reason != CancelReason::none) return false;
-    // Growth waits for the end of the turn (restart_buffer_waiters): a
-    // burst whose tasks give their buffers back within the turn needs no
-    // more of them.
+    // Growth waits for the next turn (restart_buffer_waiters): a burst
+    // whose tasks give their buffers back within the turn needs no more.
+    park_for_buffer(op);
+    return true;
+}
+
+void Core::park_for_buffer(Op& op) noexcept {
     ++stats_.buffer_waits;
     op.waiting_for_buffer = true;
     op.next = nullptr;
     if (buf_waiters_tail_) buf_waiters_tail_->next = &op;
     else buf_waiters_head_ = &op;
     buf_waiters_tail_ = &op;
-    return true;
 }
 
 void Core::give_back_buffer(std::uint32_t bid) noexcept {
@@ -354,9 +365,10 @@ Op* Core::run_deferred_read(std::uint64_t user_data) noexcept {
 }
 
 void Core::restart_buffer_waiters() noexcept {
-    // Reads still waiting after every ready task has run, with no buffer
-    // free: the buffers are held across turns (sends in flight), so more
-    // must circulate.
+    // Runs before the turn's tasks, so the restarted reads reach the
+    // backend ahead of the reads those tasks start. Reads still waiting
+    // with no buffer free after a whole turn: the buffers are held across
+    // turns (sends in flight), so more must circulate.
     if (buf_waiters_head_ && buffers_.free() == 0) grow_buffers();
     // As many as there are free buffers: a restarted read that still finds
     // none (another read took it) simply parks again.
@@ -411,8 +423,8 @@ void Core::turn() {
         stopping_ = true;
         for (auto* t = tasks_; t; t = t->next) cancel_scope(&t->scope, CancelReason::canceled);
     }
-    run_ready();
     restart_buffer_waiters();
+    run_ready();
     int r = backend_->poll(wait_timeout());
     if (r < 0 && r != -EINTR && r != -ETIME && r != -EAGAIN && r != -EBUSY) {
         // A wait that keeps failing would spin: say so, and stop.

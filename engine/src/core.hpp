@@ -112,6 +112,7 @@ private:
     void grow_buffers() noexcept;
     void unlink_buffer_waiter(Op* op) noexcept;
     void restart_buffer_waiters() noexcept;
+    void park_for_buffer(Op& op) noexcept;
     bool finish(Op& op, int result, std::uint32_t flags) noexcept;
     Op* run_deferred_read(std::uint64_t user_data) noexcept;
 
