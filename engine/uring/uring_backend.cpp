@@ -39,10 +39,6 @@ namespace {
 
 constexpr std::uint64_t ud_ignore = 0;
 constexpr std::uint64_t ud_wake = 1;
-// The kernel's cap on deferred task work per enter (IO_LOCAL_TW_DEFAULT_MAX),
-// and how many extra fetches one poll may make when a batch hit it.
-constexpr unsigned deferred_batch = 20;
-constexpr int max_extra_fetches = 16;
 
 std::string setup_error(int err) {
     std::string s = "io_uring_setup: ";
@@ -382,21 +378,7 @@ int UringBackend::poll(std::int64_t timeout_ns) noexcept {
         ++stats.kernel_entries;
         r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, tsp, nullptr);
     }
-    unsigned reaped = reap();
-    if ((setup_flags_ & IORING_SETUP_DEFER_TASKRUN) && reaped >= deferred_batch) {
-        // Since linux 6.13 one enter runs at most max(20, min_complete)
-        // deferred completions (poll-woken recvs among them), while recvs
-        // that find data at submission complete inline, unthrottled. Under
-        // load the woken ones then starved for seconds behind hot
-        // connections (ringo-bench, 1000 x 4 KiB x 16: up to 734 of 1000
-        // connections idle for a whole window). A full batch suggests more
-        // is queued: fetch again, a bounded number of times.
-        for (int i = 0; i < max_extra_fetches; ++i) {
-            ++stats.kernel_entries;
-            io_uring_get_events(&ring_);
-            if (reap() < deferred_batch) break;
-        }
-    }
+    reap();
     if (io_uring_cq_has_overflow(&ring_)) {
         // The kernel kept CQEs that did not fit (NODROP); fetch them now.
         ++stats.kernel_entries;
@@ -407,9 +389,8 @@ int UringBackend::poll(std::int64_t timeout_ns) noexcept {
     return 0;
 }
 
-unsigned UringBackend::reap() noexcept {
+void UringBackend::reap() noexcept {
     reaping_ = true;
-    unsigned total = 0;
     for (;;) {
         unsigned head;
         unsigned seen = 0;
@@ -420,10 +401,8 @@ unsigned UringBackend::reap() noexcept {
         }
         if (seen == 0) break;
         io_uring_cq_advance(&ring_, seen);
-        total += seen;
     }
     reaping_ = false;
-    return total;
 }
 
 void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
