@@ -42,7 +42,7 @@ private:
     UringBackend(Core& core, const RuntimeOptions& options, FeatureSet allowed);
     int init();
     io_uring_sqe* get_sqe() noexcept;
-    void reap() noexcept;
+    unsigned reap() noexcept;  // CQEs seen
     void dispatch(const io_uring_cqe& cqe) noexcept;
     void arm_wake() noexcept;
     void prep_single_accept(Op& op, io_uring_sqe* sqe) noexcept;
