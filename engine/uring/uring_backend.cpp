@@ -256,7 +256,14 @@ void UringBackend::recycle_buffer(std::uint32_t bid) noexcept {
             while (entries < pool.capacity()) entries <<= 1;
             int err = 0;
             buf_ring_ = compat::setup_buf_ring(&ring_, entries, buf_group, &err);
-            if (buf_ring_) buf_ring_entries_ = entries;
+            if (buf_ring_) {
+                buf_ring_entries_ = entries;
+                try {
+                    spares_.reserve(max_spares);
+                } catch (...) {
+                    speculative_send_ = false;  // no spares then: every borrowed read goes to the ring
+                }
+            }
             else core_.log(std::string("ringo: io_uring buffer ring unavailable, borrowed reads poll first: ") +
                            std::strerror(err));
         }
@@ -265,13 +272,56 @@ void UringBackend::recycle_buffer(std::uint32_t bid) noexcept {
         pool.put(bid);
         return;
     }
+    if (speculative_send_ && spares_.size() < max_spares) {
+        spares_.push_back(bid);  // capacity reserved when the ring was set up
+        return;
+    }
     io_uring_buf_ring_add(buf_ring_, pool.data(bid), pool.buffer_size(), static_cast<unsigned short>(bid),
                           io_uring_buf_ring_mask(buf_ring_entries_), 0);
     io_uring_buf_ring_advance(buf_ring_, 1);
 }
 
+void UringBackend::return_spares() noexcept {
+    if (spares_.empty()) return;
+    BufPool& pool = core_.buffers();
+    const int mask = io_uring_buf_ring_mask(buf_ring_entries_);
+    int i = 0;
+    for (auto bid : spares_)
+        io_uring_buf_ring_add(buf_ring_, pool.data(bid), pool.buffer_size(), static_cast<unsigned short>(bid), mask, i++);
+    io_uring_buf_ring_advance(buf_ring_, i);
+    spares_.clear();
+}
+
+// The socket still held data at the last completion: read it now into a
+// spare buffer, with no SQE, no CQE and no suspension.
+bool UringBackend::try_recv_pooled_inline(Op& op) noexcept {
+    const std::uint32_t bid = spares_.back();
+    BufPool& pool = core_.buffers();
+    ++core_.stats().inline_syscalls;
+    ++core_.stats().kernel_entries;
+    ssize_t n = ::recv(op.fd, pool.data(bid), pool.buffer_size(), op.msg_flags | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        set_sock_state(op.fd, SockState::drained);
+        return false;
+    }
+    if (n > 0) {
+        spares_.pop_back();
+        op.buf_id = static_cast<std::int32_t>(bid);
+        op.result = static_cast<std::int32_t>(n);
+        set_sock_state(op.fd, static_cast<std::uint32_t>(n) == pool.buffer_size() ? SockState::nonempty
+                                                                                 : SockState::drained);
+        return true;
+    }
+    op.result = n == 0 ? 0 : -errno;  // EOF or error: the spare stays
+    set_sock_state(op.fd, SockState::drained);
+    return true;
+}
+
 bool UringBackend::start_recv_pooled(Op& op) noexcept {
     if (buf_ring_) {
+        if ((op.hints & op_hint::stream) && !spares_.empty() && sock_state(op.fd) == SockState::nonempty &&
+            try_recv_pooled_inline(op))
+            return true;
         io_uring_sqe* sqe = get_sqe();
         io_uring_prep_recv(sqe, op.fd, nullptr, core_.buffers().buffer_size(), op.msg_flags);
         sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -450,6 +500,7 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
             return;
         }
         if (cqe.flags & IORING_CQE_F_BUFFER) op->buf_id = static_cast<std::int32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+        if (cqe.res == -ENOBUFS) return_spares();  // the kernel needs them more
     }
     --in_flight_;
     if ((op->kind == OpKind::recv || op->kind == OpKind::recv_pooled) && (op->hints & op_hint::stream) &&

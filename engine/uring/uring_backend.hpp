@@ -89,6 +89,13 @@ private:
     bool buf_ring_decided_ = false;
     io_uring_buf_ring* buf_ring_ = nullptr;
     unsigned buf_ring_entries_ = 0;
+    // A few free buffers kept out of the ring for in-place reads of sockets
+    // the last CQE said still hold data (as try_recv_inline does for owned
+    // buffers). They go back to the ring as soon as a read finds it empty.
+    static constexpr std::size_t max_spares = 8;
+    std::vector<std::uint32_t> spares_;
+    void return_spares() noexcept;
+    bool try_recv_pooled_inline(Op& op) noexcept;
     bool reaping_ = false;  // get_sqe must not reap from inside reap
     bool ring_fd_registered_ = false;
     MultishotAccept accept_{*this};
