@@ -39,9 +39,8 @@ int BufPool::ensure_mapped() noexcept {
 
 std::pair<std::uint32_t, std::uint32_t> BufPool::grow() noexcept {
     if (!base_ || circulating_ >= count_) return {circulating_, circulating_};
-    const std::uint32_t step = circulating_ == 0 ? initial_ : circulating_;
     const std::uint32_t first = circulating_;
-    circulating_ = std::min(count_, circulating_ + step);
+    circulating_ = std::min(count_, circulating_ + initial_);
     return {first, circulating_};
 }
 

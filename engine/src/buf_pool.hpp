@@ -42,8 +42,9 @@ public:
     std::uint32_t lent() const noexcept { return lent_; }
     std::uint32_t free() const noexcept { return circulating_ - lent_; }
 
-    // Puts more buffers into circulation (the first call `initial`, then as
-    // many again as circulate, up to capacity). Returns the new ids
+    // Puts `initial` more buffers into circulation, up to capacity: slow
+    // growth, one step per turn of sustained shortage, so a one-turn burst
+    // does not leave pages behind. Returns the new ids
     // [first, last); empty when the pool is at capacity. The caller hands
     // them to the backend.
     std::pair<std::uint32_t, std::uint32_t> grow() noexcept;

@@ -26,8 +26,8 @@ std::optional<Backend> parse_backend(std::string_view s) noexcept;
 // a read takes a buffer only once data has arrived, so a parked connection
 // holds none. The memory is reserved at the first borrowed read and its
 // pages are touched only as buffers come into use; buffers enter
-// circulation in steps (first `initial`, then doubling) when reads find
-// none free, up to `count`. With all `count` lent out, further reads wait
+// circulation in steps of `initial`, one step per loop turn in which reads
+// still wait with none free, up to `count`. With all `count` lent out, further reads wait
 // for one to come back (backpressure), they never fail for it.
 struct ReadBufferOptions {
     std::uint32_t size = 16384;   // bytes per buffer (at most 1 GiB)
