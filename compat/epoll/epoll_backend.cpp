@@ -165,6 +165,17 @@ bool EpollBackend::start(Op& op) noexcept {
             return true;
         }
         if (op.kind == OpKind::read || op.kind == OpKind::write) return start_file_io(op, *pd);
+        if (op.kind == OpKind::recv_pooled && (op.backend_word & read_deferred)) {
+            // The restart of a read handed to the core on readiness. A close
+            // in between cancels it, as it cancels parked ops: the number may
+            // name another socket by now.
+            const bool current = pd->is_current(op.backend_word & ~read_deferred);
+            op.backend_word = 0;
+            if (!current) {
+                op.result = -ECANCELED;
+                return true;
+            }
+        }
         return start_polled(op, *pd, direction_of(op.kind));
     }
     case OpKind::close: return start_close(op);
@@ -392,6 +403,7 @@ void EpollBackend::retry_waiters(PollDesc& pd, Direction d) noexcept {
             // by then, the restarted op parks again, at a fresh tick.
             queue.pop();
             --parked_;
+            op->backend_word = pd.token(op->fd) | read_deferred;
             core_.deliver_readable(*op);
             continue;
         }

@@ -187,7 +187,10 @@ bool UringBackend::start(Op& op) noexcept {
         ++in_flight_;
         return false;
     }
-    if (op.kind == OpKind::close) accept_.on_close(op.fd);
+    if (op.kind == OpKind::close) {
+        accept_.on_close(op.fd);
+        note_close(op.fd);
+    }
 
     if (op.kind == OpKind::recv_pooled) return start_recv_pooled(op);
     if (op.kind == OpKind::recv && (op.hints & op_hint::stream) && speculative_send_ &&
@@ -333,6 +336,16 @@ bool UringBackend::start_recv_pooled(Op& op) noexcept {
         return false;
     }
     // No buffer ring: readiness first, then a buffer from the pool's stack.
+    if (op.backend_word != 0) {
+        // The restart of a read handed to the core on readiness; a close in
+        // between cancels it, as the close's cancel_fd cancels ops in the ring.
+        const bool closed = op.backend_word - 1 != fd_closes(op.fd);
+        op.backend_word = 0;
+        if (closed) {
+            op.result = -ECANCELED;
+            return true;
+        }
+    }
     if (sock_state(op.fd) != SockState::drained) {
         ++core_.stats().inline_syscalls;
         ++core_.stats().kernel_entries;
@@ -364,8 +377,23 @@ void UringBackend::on_readable(Op& op, int res) noexcept {
         core_.complete(op, res, 0);
         return;
     }
+    if (static_cast<std::size_t>(op.fd) >= fd_closes_.size()) {
+        try {
+            fd_closes_.resize(std::max<std::size_t>(static_cast<std::size_t>(op.fd) + 1, fd_closes_.size() * 2));
+        } catch (...) {
+            core_.complete(op, -ENOMEM, 0);
+            return;
+        }
+    }
     set_sock_state(op.fd, SockState::nonempty);  // so the restart reads first
+    op.backend_word = std::uint64_t{fd_closes(op.fd)} + 1;
     core_.deliver_readable(op);
+}
+
+void UringBackend::note_close(int fd) noexcept {
+    if (fd < 0) return;
+    auto i = static_cast<std::size_t>(fd);
+    if (i < fd_closes_.size()) ++fd_closes_[i];  // beyond: no deferred read ever saw this number
 }
 
 void UringBackend::set_sock_state(int fd, SockState st) noexcept {

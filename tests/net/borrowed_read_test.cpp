@@ -11,6 +11,7 @@
 #include <ringo/net/tcp_listener.hpp>
 #include <ringo/net/tcp_stream.hpp>
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -358,4 +359,53 @@ TEST_CASE("a stream destroyed while another task reads from it cancels that read
             co_await c.close();
         },
         options(v));
+}
+
+// On epoll (and io_uring without the buffer ring) a readable borrowed read
+// runs only when its task is resumed. A close that runs in between, from a
+// task resumed earlier in the same turn, must cancel it as it cancels a
+// parked read, never let it read the fd number afterwards.
+TEST_CASE("closing a stream whose borrowed read is readable but not yet run cancels the read", "[net][borrowed]") {
+    ringo::test::FdLeakCheck fds;
+    auto v = GENERATE(from_range(variants()));
+    INFO(describe(v));
+    int canceled = 0, read = 0;
+    ringo::test::run(
+        v.backend,
+        [&]() -> Task<> {
+            auto l = listen_any();
+            for (int i = 0; i < 40; ++i) {
+                auto [cx, sx] = co_await ringo::test::connected_pair(l);
+                auto [c, s] = co_await ringo::test::connected_pair(l);
+                // The closer waits on x, the reader on s; both turn readable
+                // in one wait, x first.
+                auto closer = ringo::spawn([](TcpStream& x, TcpStream& victim) -> Task<> {
+                    std::array<std::byte, 1> one{};
+                    (void)co_await x.read(one);
+                    co_await victim.close();
+                }(sx, s));
+                auto reader = ringo::spawn([](TcpStream& st) -> Task<int> {
+                    auto b = co_await st.read_borrowed();
+                    if (b && b->size() == 3) co_return 1;
+                    if (!b && b.error() == ringo::errc::operation_canceled) co_return 0;
+                    co_return -1;  // any other outcome is the bug
+                }(s));
+                co_await ringo::sleep_for(1ms);
+                auto w1 = co_await cx.write_all(std::string_view("x"));
+                auto w2 = co_await c.write_all(std::string_view("abc"));
+                REQUIRE(w1);
+                REQUIRE(w2);
+                (void)co_await closer;
+                auto outcome = co_await reader;
+                REQUIRE(outcome.has_value());
+                CHECK(*outcome >= 0);
+                (*outcome == 1 ? read : canceled) += 1;
+                co_await cx.close();
+                co_await c.close();
+                co_await sx.close();
+            }
+        },
+        options(v));
+    INFO("reads " << read << ", cancellations " << canceled);
+    CHECK(read + canceled == 40);
 }
