@@ -300,23 +300,13 @@ void UringBackend::return_spares() noexcept {
 bool UringBackend::try_recv_pooled_inline(Op& op) noexcept {
     const std::uint32_t bid = spares_.back();
     BufPool& pool = core_.buffers();
-    ++core_.stats().inline_syscalls;
-    ++core_.stats().kernel_entries;
-    ssize_t n = ::recv(op.fd, pool.data(bid), pool.buffer_size(), op.msg_flags | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        set_sock_state(op.fd, SockState::drained);
-        return false;
-    }
-    if (n > 0) {
+    const int n = recv_in_place(op.fd, pool.data(bid), pool.buffer_size(), op.msg_flags);
+    if (n == -EAGAIN) return false;
+    if (n > 0) {  // EOF or error: the spare stays
         spares_.pop_back();
         op.buf_id = static_cast<std::int32_t>(bid);
-        op.result = static_cast<std::int32_t>(n);
-        set_sock_state(op.fd, static_cast<std::uint32_t>(n) == pool.buffer_size() ? SockState::nonempty
-                                                                                 : SockState::drained);
-        return true;
     }
-    op.result = n == 0 ? 0 : -errno;  // EOF or error: the spare stays
-    set_sock_state(op.fd, SockState::drained);
+    op.result = n;
     return true;
 }
 
@@ -414,18 +404,25 @@ void UringBackend::set_sock_state(int fd, SockState st) noexcept {
 // no SQE, no CQE and no suspension (what keeps streaming on io_uring from
 // losing to epoll). EAGAIN means the hint was stale: queue the recv.
 bool UringBackend::try_recv_inline(Op& op) noexcept {
+    const int n = recv_in_place(op.fd, op.buf, op.len, op.msg_flags);
+    if (n == -EAGAIN) return false;
+    op.result = n;
+    return true;
+}
+
+int UringBackend::recv_in_place(int fd, void* buf, std::uint32_t len, int flags) noexcept {
     auto& stats = core_.stats();
     ++stats.inline_syscalls;
     ++stats.kernel_entries;
-    ssize_t n = ::recv(op.fd, op.buf, op.len, op.msg_flags | MSG_DONTWAIT);
+    ssize_t n = ::recv(fd, buf, len, flags | MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        set_sock_state(op.fd, SockState::drained);
-        return false;
+        set_sock_state(fd, SockState::drained);
+        return -EAGAIN;
     }
-    op.result = n >= 0 ? static_cast<std::int32_t>(n) : -errno;
+    const int result = n >= 0 ? static_cast<int>(n) : -errno;
     // A full buffer suggests more is waiting; a short read drained it.
-    set_sock_state(op.fd, n > 0 && static_cast<std::uint32_t>(n) == op.len ? SockState::nonempty : SockState::drained);
-    return true;
+    set_sock_state(fd, n > 0 && static_cast<std::uint32_t>(n) == len ? SockState::nonempty : SockState::drained);
+    return result;
 }
 
 void UringBackend::complete(Op& op, int result) noexcept {

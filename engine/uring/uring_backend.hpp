@@ -86,6 +86,10 @@ private:
     }
     void note_close(int fd) noexcept;
     bool try_recv_inline(Op& op) noexcept;
+    // One recv(MSG_DONTWAIT) in place, counted as an inline syscall, with the
+    // socket's state updated from what it got: bytes, or -errno, where
+    // -EAGAIN (and EINTR) means the socket had nothing.
+    int recv_in_place(int fd, void* buf, std::uint32_t len, int flags) noexcept;
     bool speculative_send_ = false;
     // Pooled reads. With a provided-buffer ring (linux 5.19) the kernel
     // picks a buffer when data arrives; without one (disabled, or its
