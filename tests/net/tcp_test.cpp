@@ -79,25 +79,22 @@ TEST_CASE("read returns 0 at EOF after the peer shuts down its write side", "[ne
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
         auto l = listen_any();
-        auto c = co_await TcpStream::connect(addr_of(l));
-        REQUIRE(c.has_value());
-        auto s = co_await l.accept();
-        REQUIRE(s.has_value());
-        auto written = co_await c->write_all(std::string_view("last words"));
+        auto [c, s] = co_await ringo::test::connected_pair(l);
+        auto written = co_await c.write_all(std::string_view("last words"));
         REQUIRE(written);
-        auto shut = co_await c->shutdown(ringo::net::Shutdown::write);
+        auto shut = co_await c.shutdown(ringo::net::Shutdown::write);
         REQUIRE(shut);
         std::array<char, 64> buf{};
         std::string got;
         for (;;) {
-            auto n = co_await s->read(buf);
+            auto n = co_await s.read(buf);
             REQUIRE(n.has_value());
             if (*n == 0) break;
             got.append(buf.data(), *n);
         }
         CHECK(got == "last words");
         std::array<char, 4> more{};
-        auto eof = co_await s->read_exact(more);
+        auto eof = co_await s.read_exact(more);
         CHECK(eof.error() == ringo::errc::unexpected_eof);
     });
 }
@@ -121,15 +118,12 @@ TEST_CASE("a peer that resets the connection makes read fail with ECONNRESET", "
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
         auto l = listen_any();
-        auto c = co_await TcpStream::connect(addr_of(l));
-        REQUIRE(c.has_value());
-        auto s = co_await l.accept();
-        REQUIRE(s.has_value());
+        auto [c, s] = co_await ringo::test::connected_pair(l);
         linger lg{1, 0};  // close with RST
-        REQUIRE(::setsockopt(c->native_handle(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0);
-        co_await c->close();
+        REQUIRE(::setsockopt(c.native_handle(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0);
+        co_await c.close();
         std::array<char, 16> buf{};
-        auto n = co_await s->read(buf);
+        auto n = co_await s.read(buf);
         REQUIRE_FALSE(n.has_value());
         CHECK(n.error() == std::errc::connection_reset);
     });
@@ -187,24 +181,21 @@ TEST_CASE("cancelling a task blocked in read wakes it and the stream stays usabl
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
         auto l = listen_any();
-        auto c = co_await TcpStream::connect(addr_of(l));
-        REQUIRE(c.has_value());
-        auto s = co_await l.accept();
-        REQUIRE(s.has_value());
+        auto [c, s] = co_await ringo::test::connected_pair(l);
         auto reader = ringo::spawn([](TcpStream& stream) -> Task<std::error_code> {
             std::array<char, 8> buf{};
             auto n = co_await stream.read(buf);
             co_return n.error();
-        }(*s));
+        }(s));
         co_await ringo::sleep_for(1ms);
         reader.cancel();
         auto r = co_await reader;
         REQUIRE(r.has_value());
         CHECK(*r == ringo::errc::operation_canceled);
-        auto written = co_await c->write_all(std::string_view("still here"));
+        auto written = co_await c.write_all(std::string_view("still here"));
         REQUIRE(written);
         std::array<char, 10> buf{};
-        auto filled = co_await s->read_exact(buf);
+        auto filled = co_await s.read_exact(buf);
         REQUIRE(filled);
         CHECK(std::string_view(buf.data(), buf.size()) == "still here");
     });
@@ -215,19 +206,16 @@ TEST_CASE("closing a stream wakes its pending read with operation_canceled", "[n
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
         auto l = listen_any();
-        auto c = co_await TcpStream::connect(addr_of(l));
-        REQUIRE(c.has_value());
-        auto s = co_await l.accept();
-        REQUIRE(s.has_value());
+        auto [c, s] = co_await ringo::test::connected_pair(l);
         std::vector<std::string> order;
         auto reader = ringo::spawn([](TcpStream& stream, std::vector<std::string>& events) -> Task<std::error_code> {
             std::array<char, 8> buf{};
             auto n = co_await stream.read(buf);
             events.push_back("read woke");
             co_return n.error();
-        }(*s, order));
+        }(s, order));
         co_await ringo::sleep_for(1ms);
-        auto closed = co_await s->close();
+        auto closed = co_await s.close();
         order.push_back("close done");
         CHECK(closed.has_value());
         auto r = co_await reader;
@@ -244,24 +232,21 @@ TEST_CASE("a read deadline fails pending and later reads with timed_out and can 
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
         auto l = listen_any();
-        auto c = co_await TcpStream::connect(addr_of(l));
-        REQUIRE(c.has_value());
-        auto s = co_await l.accept();
-        REQUIRE(s.has_value());
+        auto [c, s] = co_await ringo::test::connected_pair(l);
         std::array<char, 8> buf{};
 
-        s->set_read_deadline(ringo::Clock::now() + 5ms);
-        auto n = co_await s->read(buf);
+        s.set_read_deadline(ringo::Clock::now() + 5ms);
+        auto n = co_await s.read(buf);
         CHECK(n.error() == ringo::errc::timed_out);
         CHECK(n.error() == std::errc::timed_out);  // the portable condition matches too
         // Expired: later reads fail at once, even with data waiting.
-        auto written = co_await c->write_all(std::string_view("x"));
+        auto written = co_await c.write_all(std::string_view("x"));
         REQUIRE(written);
-        n = co_await s->read(buf);
+        n = co_await s.read(buf);
         CHECK(n.error() == ringo::errc::timed_out);
         // Cleared: the connection is intact and the byte is still there.
-        s->set_read_deadline({});
-        n = co_await s->read(buf);
+        s.set_read_deadline({});
+        n = co_await s.read(buf);
         REQUIRE(n.has_value());
         CHECK(*n == 1);
     });
@@ -272,17 +257,14 @@ TEST_CASE("a deadline set while a read is pending reaches that read", "[net][tcp
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
         auto l = listen_any();
-        auto c = co_await TcpStream::connect(addr_of(l));
-        REQUIRE(c.has_value());
-        auto s = co_await l.accept();
-        REQUIRE(s.has_value());
+        auto [c, s] = co_await ringo::test::connected_pair(l);
         auto reader = ringo::spawn([](TcpStream& stream) -> Task<std::error_code> {
             std::array<char, 8> buf{};
             auto n = co_await stream.read(buf);
             co_return n.error();
-        }(*s));
+        }(s));
         co_await ringo::sleep_for(1ms);
-        s->set_read_deadline(ringo::Clock::now() + 1ms);
+        s.set_read_deadline(ringo::Clock::now() + 1ms);
         auto r = co_await reader;
         REQUIRE(r.has_value());
         CHECK(*r == ringo::errc::timed_out);
@@ -294,17 +276,14 @@ TEST_CASE("with_timeout bounds a connect-and-read sequence", "[net][tcp][deadlin
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
         auto l = listen_any();
-        auto c = co_await TcpStream::connect(addr_of(l));
-        REQUIRE(c.has_value());
-        auto s = co_await l.accept();
-        REQUIRE(s.has_value());
+        auto [c, s] = co_await ringo::test::connected_pair(l);
         std::array<char, 4> buf{};
-        auto r = co_await ringo::with_timeout(5ms, s->read_exact(buf));
+        auto r = co_await ringo::with_timeout(5ms, s.read_exact(buf));
         CHECK(r.error() == ringo::errc::timed_out);
         // Not expired: the same call succeeds once data is there.
-        auto written = co_await c->write_all(std::string_view("abcd"));
+        auto written = co_await c.write_all(std::string_view("abcd"));
         REQUIRE(written);
-        r = co_await ringo::with_timeout(10s, s->read_exact(buf));
+        r = co_await ringo::with_timeout(10s, s.read_exact(buf));
         CHECK(r.has_value());
     });
 }
@@ -425,10 +404,7 @@ TEST_CASE("data and EOF that arrive in one edge after a parked read are both del
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
         auto l = listen_any();
-        auto c = co_await TcpStream::connect(addr_of(l));
-        REQUIRE(c.has_value());
-        auto s = co_await l.accept();
-        REQUIRE(s.has_value());
+        auto [c, s] = co_await ringo::test::connected_pair(l);
         auto reader = ringo::spawn([](TcpStream& stream) -> Task<std::string> {
             std::string got;
             std::array<char, 4096> buf{};
@@ -438,11 +414,11 @@ TEST_CASE("data and EOF that arrive in one edge after a parked read are both del
                 if (*n == 0) co_return got;
                 got.append(buf.data(), *n);
             }
-        }(*s));
+        }(s));
         // Any suspension lets the reader run first: it finds nothing, parks.
         co_await ringo::sleep_for(1ms);
-        REQUIRE(::send(c->native_handle(), "tail", 4, MSG_NOSIGNAL) == 4);
-        REQUIRE(::shutdown(c->native_handle(), SHUT_WR) == 0);
+        REQUIRE(::send(c.native_handle(), "tail", 4, MSG_NOSIGNAL) == 4);
+        REQUIRE(::shutdown(c.native_handle(), SHUT_WR) == 0);
         auto got = co_await reader;
         REQUIRE(got.has_value());
         CHECK(*got == "tail");
