@@ -236,9 +236,9 @@ void Core::abandon(Op* op) noexcept {
         return;
     }
     if (op->waiting_for_buffer || op->read_deferred) {
-        if (op->waiting_for_buffer) unlink_buffer_waiter(op);
-        op->read_deferred = false;  // its ready-queue entry finds the slot moved on
-        complete(*op, -ECANCELED, 0);  // frees the slot
+        // Held by the core, not the kernel: cancelling completes it at once,
+        // which frees the slot (a deferred entry then finds it moved on).
+        cancel(op, CancelReason::canceled);
         return;
     }
     // The op may name memory in the frame being destroyed (a recv buffer):
