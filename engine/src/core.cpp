@@ -142,7 +142,7 @@ void Core::start_detached(Op* op) noexcept {
 
 void Core::start_user_op(Op* op) noexcept {
     if (op->kind == OpKind::timeout) {
-        if (op->deadline_ns <= now_ns()) {
+        if (op->deadline_ns <= now_ns() && !(op->hints & op_hint::after_poll)) {
             op->result = 0;
             op->state = OpState::done;
             ++stats_.completed[static_cast<std::size_t>(op->kind)];

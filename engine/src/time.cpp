@@ -13,6 +13,15 @@ detail::VoidOp sleep_until(Clock::time_point deadline) noexcept {
     return a;
 }
 
+detail::VoidOp yield() noexcept {
+    detail::VoidOp a(OpKind::timeout, -1, {"yield"});
+    if (auto* op = a.op()) {
+        op->deadline_ns = 1;  // due at once, so the loop's wait does not block
+        op->hints = op_hint::after_poll;
+    }
+    return a;
+}
+
 namespace detail {
 
 DeadlineScope::DeadlineScope(std::int64_t deadline_ns) noexcept : core_(current_core()) {

@@ -164,7 +164,8 @@ TEST_CASE("connections parked in a borrowed read hold no buffer", "[net][borrowe
                 REQUIRE(r);
                 CHECK(std::string_view(back.data(), 4) == "ping");
             }
-            co_await ringo::sleep_for(20ms);
+            // The servers give their buffers back once their writes complete.
+            for (int i = 0; i < 1000 && stats_now().buffers_lent > 0; ++i) co_await ringo::yield();
             auto st = stats_now();
             CHECK(st.buffers_lent == 0);
             CHECK(st.buffers_circulating <= 8);  // the first step (initial = 8) was enough
@@ -202,7 +203,8 @@ TEST_CASE("when every buffer is lent out, borrowed reads wait for one instead of
                     auto b = co_await s.read_borrowed();
                     REQUIRE(b.has_value());
                     out.assign(reinterpret_cast<const char*>(b->data()), b->size());
-                    co_await ringo::sleep_for(10ms);
+                    // Hold the buffer across loop turns, so the others must wait.
+                    for (int k = 0; k < 3; ++k) co_await ringo::yield();
                 }(servers[i], got[i])));
             }
             for (auto& r : readers) (void)co_await r;
@@ -271,7 +273,7 @@ TEST_CASE("tasks cancelled in or after a borrowed read give their buffers back",
                 auto b = co_await st.read_borrowed();
                 CHECK_FALSE(b.has_value());
             }(s));
-            co_await ringo::sleep_for(5ms);
+            co_await ringo::yield();
             idle.cancel();
             (void)co_await idle;
             // Holding a buffer when cancelled: the frame goes, the buffer with it.
@@ -282,14 +284,14 @@ TEST_CASE("tasks cancelled in or after a borrowed read give their buffers back",
                 REQUIRE(b.has_value());
                 co_await ringo::sleep_for(10s);
             }(s));
-            co_await ringo::sleep_for(20ms);
+            for (int i = 0; i < 1000 && stats_now().buffers_lent == 0; ++i) co_await ringo::yield();
             CHECK(stats_now().buffers_lent == 1);
             holder.cancel();
             (void)co_await holder;
             CHECK(stats_now().buffers_lent == 0);
             // A detached reader (owning the stream) still parked when the runtime ends.
             ringo::spawn([](TcpStream st) -> Task<> { (void)co_await st.read_borrowed(); }(std::move(s))).detach();
-            co_await ringo::sleep_for(5ms);
+            co_await ringo::yield();
             co_await c.close();
             end = stats_now();
         },
@@ -328,8 +330,9 @@ TEST_CASE("steady-state borrowed reads allocate nothing", "[net][borrowed][alloc
             REQUIRE(warm);
             auto before = ringo::test::allocation_count();
             auto measured = co_await trips(sv[0], sv[1], 10000);
-            REQUIRE(measured);
             during = ringo::test::allocation_count() - before;
+            // Checked after the count: Catch2 allocates to record an assertion.
+            REQUIRE(measured);
         },
         options(v));
     ::close(sv[0]);
@@ -351,7 +354,7 @@ TEST_CASE("a stream destroyed while another task reads from it cancels that read
                 auto r = co_await st.read_borrowed();
                 co_return !r.has_value() && r.error() == ringo::errc::operation_canceled;
             }(*owner));
-            co_await ringo::sleep_for(5ms);
+            co_await ringo::yield();
             owner.reset();  // the read is still in flight: it must not touch the dead stream
             auto canceled = co_await reader;
             CHECK(canceled.value());
@@ -390,7 +393,7 @@ TEST_CASE("closing a stream whose borrowed read is readable but not yet run canc
                     if (!b && b.error() == ringo::errc::operation_canceled) co_return 0;
                     co_return -1;  // any other outcome is the bug
                 }(s));
-                co_await ringo::sleep_for(1ms);
+                co_await ringo::yield();
                 auto w1 = co_await cx.write_all(std::string_view("x"));
                 auto w2 = co_await c.write_all(std::string_view("abc"));
                 REQUIRE(w1);

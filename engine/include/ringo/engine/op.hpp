@@ -52,6 +52,9 @@ namespace op_hint {
 // socket was drained at that moment, so a backend may remember the fd as
 // empty (and wait before the next try) or as non-empty (and try at once).
 inline constexpr std::uint8_t stream = 1;
+// A timeout already due still waits for one kernel poll before it completes:
+// yield() lets the loop take in completions before the caller goes on.
+inline constexpr std::uint8_t after_poll = 2;
 }  // namespace op_hint
 
 // Why an op was asked to stop; decides how its -ECANCELED is reported.

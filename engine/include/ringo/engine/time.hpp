@@ -25,6 +25,12 @@ detail::VoidOp sleep_for(std::chrono::duration<Rep, Period> d) noexcept {
     return sleep_until(Clock::now() + std::chrono::duration_cast<Clock::duration>(d));
 }
 
+// Lets the rest of the loop run before the caller goes on (Go's
+// runtime.Gosched): every coroutine ready now runs, the kernel is polled once
+// without blocking, and what completed there runs too. Fails with
+// operation_canceled if the task is cancelled.
+detail::VoidOp yield() noexcept;
+
 namespace detail {
 
 // Opens a child cancellation scope for as long as it lives, with a timer
