@@ -489,17 +489,23 @@ int UringBackend::poll(std::int64_t timeout_ns) noexcept {
 unsigned UringBackend::reap() noexcept {
     reaping_ = true;
     unsigned total = 0;
+    // Each CQE is copied and its slot handed back before it is dispatched: a
+    // handler that needs an SQE (re-arming the wake read or a multishot
+    // accept) may have to submit, and a submit can only flush completions
+    // the kernel held back (CQ overflow) into a CQ with room in it. Freed
+    // one at a time, the CQ always has that room, so get_sqe cannot spin
+    // on EBUSY here.
+    const unsigned mask = ring_.cq.ring_mask;
     for (;;) {
-        unsigned head;
-        unsigned seen = 0;
-        io_uring_cqe* cqe;
-        io_uring_for_each_cqe(&ring_, head, cqe) {
-            dispatch(*cqe);
-            ++seen;
+        unsigned head = *ring_.cq.khead;
+        const unsigned tail = io_uring_smp_load_acquire(ring_.cq.ktail);
+        if (head == tail) break;
+        for (; head != tail; ++head) {
+            const io_uring_cqe cqe = ring_.cq.cqes[head & mask];
+            io_uring_cq_advance(&ring_, 1);
+            dispatch(cqe);
+            ++total;
         }
-        if (seen == 0) break;
-        io_uring_cq_advance(&ring_, seen);
-        total += seen;
     }
     reaping_ = false;
     return total;
