@@ -534,6 +534,12 @@ Core* current_core() noexcept { return tls_core; }
 Op* acquire_op(Core* core) noexcept { return core->acquire(); }
 bool start_op(Core* core, Op* op, std::coroutine_handle<> waiter) noexcept { return core->start(op, waiter); }
 void release_op(Core* core, Op* op) noexcept { core->release(op); }
+void discard_op(Core* core, Op* op) noexcept {
+    // An accept that completed while its frame was being torn down: the
+    // connection it took is nobody's, so it must not outlive the op.
+    if (op->state == OpState::done && op->kind == OpKind::accept && op->result >= 0) ::close(op->result);
+    core->release(op);
+}
 void abandon_op(Core* core, Op* op) noexcept { core->abandon(op); }
 void cancel_op(Core* core, Op* op, CancelReason reason) noexcept { core->cancel(op, reason); }
 void set_op_deadline(Core* core, Op* op, std::int64_t deadline_ns) noexcept { core->set_deadline(op, deadline_ns); }

@@ -28,6 +28,8 @@ Op* acquire_op(Core* core) noexcept;
 // Starts op; false when it completed at once (do not suspend).
 bool start_op(Core* core, Op* op, std::coroutine_handle<> waiter) noexcept;
 void release_op(Core* core, Op* op) noexcept;
+// Frees an op whose result nobody will read; an fd it produced is closed.
+void discard_op(Core* core, Op* op) noexcept;
 // The waiter is gone while op is in flight: cancel, wait for the kernel, free.
 void abandon_op(Core* core, Op* op) noexcept;
 // Cancel an in-flight op; it still completes through the normal path.
@@ -53,7 +55,7 @@ public:
     ~OpAwaiter() {
         if (!op_) return;
         if (op_->state == OpState::in_flight) abandon_op(core_, op_);
-        else release_op(core_, op_);
+        else discard_op(core_, op_);  // done but never resumed, or never started
     }
 
     // nullptr when there is no runtime or no memory; the await then fails.
