@@ -4,12 +4,49 @@
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
+#include "harness.hpp"
+
 #include <csignal>
+#include <iostream>
+
+namespace {
+
+// Every test case must leave the process with the fds it found, whether or
+// not it opts into FdLeakCheck: an fd leaked on an error path is exactly the
+// bug a test that only checks results misses. Catch2 v2 cannot fail a test
+// case once it has ended, so a leak fails the run instead, naming the case.
+int leaking_cases = 0;
+
+struct FdCountListener : Catch::TestEventListenerBase {
+    using TestEventListenerBase::TestEventListenerBase;
+
+    void testCaseStarting(const Catch::TestCaseInfo& info) override {
+        before_ = ringo::test::open_fd_count();
+        TestEventListenerBase::testCaseStarting(info);
+    }
+    void testCaseEnded(const Catch::TestCaseStats& stats) override {
+        int after = ringo::test::open_fd_count();
+        if (after != before_) {
+            ++leaking_cases;
+            std::cerr << "fd leak: test case \"" << stats.testInfo.name << "\" began with " << before_
+                      << " open fds and ended with " << after << "\n";
+        }
+        TestEventListenerBase::testCaseEnded(stats);
+    }
+
+private:
+    int before_ = 0;
+};
+
+}  // namespace
+
+CATCH_REGISTER_LISTENER(FdCountListener)
 
 int main(int argc, char** argv) {
     // A test that writes to a closed peer must see EPIPE from ringo (which
     // always sends with MSG_NOSIGNAL), not die: keep SIGPIPE at its default
     // so a missing MSG_NOSIGNAL would kill the run and be noticed.
     int failed = Catch::Session().run(argc, argv);
-    return failed == 0 ? 0 : 1;
+    if (leaking_cases > 0) std::cerr << leaking_cases << " test case(s) leaked fds\n";
+    return failed == 0 && leaking_cases == 0 ? 0 : 1;
 }

@@ -1,6 +1,8 @@
 #include "harness.hpp"
 
 #include <dirent.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <cstdlib>
 #include <random>
@@ -36,6 +38,25 @@ int open_fd_count() {
         --n;  // the directory's own fd
     }
     return n;
+}
+
+std::array<int, 2> stream_socketpair() {
+    std::array<int, 2> sv{-1, -1};
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv.data()) == 0);
+    return sv;
+}
+
+RawListener raw_loopback_listener(int backlog) {
+    RawListener l;
+    l.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    REQUIRE(l.fd >= 0);
+    l.addr.sin_family = AF_INET;
+    l.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof l.addr;
+    REQUIRE(::bind(l.fd, reinterpret_cast<sockaddr*>(&l.addr), len) == 0);
+    REQUIRE(::listen(l.fd, backlog) == 0);
+    REQUIRE(::getsockname(l.fd, reinterpret_cast<sockaddr*>(&l.addr), &len) == 0);
+    return l;
 }
 
 std::vector<std::byte> random_bytes(std::size_t n, std::uint32_t seed) {

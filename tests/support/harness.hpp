@@ -14,6 +14,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
+
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -42,6 +45,19 @@ void run(Backend b, F&& make) {
 
 // Open file descriptors of this process (from /proc/self/fd).
 int open_fd_count();
+
+// A connected AF_UNIX stream pair, non-blocking and close-on-exec, as every
+// ringo op expects; fails the test if the kernel refuses.
+std::array<int, 2> stream_socketpair();
+
+// A plain loopback TCP listener, outside ringo, on a free port: for tests
+// that need the kernel's own behaviour (a full accept queue, an accept
+// abandoned mid-flight). The caller closes fd.
+struct RawListener {
+    int fd = -1;
+    sockaddr_in addr{};
+};
+RawListener raw_loopback_listener(int backlog);
 
 // Checks at scope exit that no fd was leaked.
 class FdLeakCheck {
