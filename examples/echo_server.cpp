@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, [](int) { running->stop(); });
     std::signal(SIGTERM, [](int) { running->stop(); });
     int rc = (*rt)->block_on(server(*addr));
+    // The runtime goes when main returns: a late signal must not reach it.
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     fmt::print("stopped\n");
     return rc;
 }
