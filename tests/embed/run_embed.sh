@@ -123,8 +123,7 @@ run_subproject() {
 
     # ringo's own flags stay on ringo's targets; the parent's werror and
     # warning_level reach them (else "warning-free" would prove nothing).
-    "$PYTHON" - "$work/build/compile_commands.json" <<'PY' ||
-        fail "compile flags leak or are missing (above)"
+    if ! "$PYTHON" - "$work/build/compile_commands.json" <<'PY'; then
 import json, shlex, sys
 cmds = json.load(open(sys.argv[1]))
 ringo = [shlex.split(c["command"]) for c in cmds if "/subprojects/ringo/" in c["file"]]
@@ -142,6 +141,8 @@ for args in consumer:
         print("ringo's flags leak into the parent:", sorted(own & set(args))); ok = False
 sys.exit(0 if ok else 1)
 PY
+        fail "compile flags leak or are missing (above)"
+    fi
 
     step build meson compile -C "$work/build"
     if grep -n 'warning:' "$work/build.log"; then
