@@ -11,12 +11,15 @@
 #   fallback    configure only: dependency('ringo', fallback : ['ringo',
 #               'ringo_dep']) with no wrap, and ringo:tests=enabled from the
 #               parent's default_options, while the other parts stay off.
-#   install     ringo built alone, `meson install --destdir`; the installed
-#               headers, libraries and ringo.pc checked, each installed header
-#               compiled on its own, and the consumer built against the
-#               install through pkg-config: shared (LD_LIBRARY_PATH) and
-#               static (prefer_static, so ringo.pc's private requirements).
-#   docs        the snippets in docs/embedding.md are these very files.
+#   install     ringo built alone by the install commands docs/embedding.md
+#               shows (plus a quick buildtype, the parts off, a relocatable
+#               ringo.pc and `--destdir`); the installed headers, libraries
+#               and ringo.pc checked, each installed header compiled on its
+#               own, and the consumer built against the install through
+#               pkg-config: shared (LD_LIBRARY_PATH) and static
+#               (prefer_static, so ringo.pc's private requirements).
+#   docs        the snippets in docs/embedding.md are these very files, and
+#               its install commands are ones the install mode can run.
 #
 # Usage: run_embed.sh MODE SOURCE_ROOT BUILD_ROOT B_SANITIZE
 # (BUILD_ROOT: the ringo build running this test; CXX: its compiler.)
@@ -91,6 +94,44 @@ parent_opts=(--buildtype=plain -Dwerror=true -Dwarning_level=3)
 copy_consumer() {  # copy_consumer DIR: the consumer's files, as in the repo
     mkdir -p "$1"
     cp "$src/tests/embed/consumer/meson.build" "$src/tests/embed/consumer/echo.cpp" "$1/"
+}
+
+doc=$src/docs/embedding.md
+
+# doc_blocks MARKER: the lines of every fenced block that follows a line
+# MARKER in docs/embedding.md (blank lines between them aside); fails if
+# MARKER is not there or something else follows it.
+doc_blocks() {
+    awk -v marker="$1" '
+        $0 == marker { found = 1; grab = 1; next }
+        grab == 1 && /^```/ { grab = 2; next }
+        grab == 1 && NF { bad = 1 }
+        grab == 2 && /^```/ { grab = 0; next }
+        grab == 2 { print }
+        END { exit !found || bad || grab }' "$doc" ||
+        fail "docs/embedding.md has no $1 followed by a fenced block"
+}
+
+# The install commands docs/embedding.md shows, run by the install mode.
+install_marker='<!-- run: embed-install -->'
+
+# install_commands: those commands, one a line without its comment; fails
+# unless each is a meson setup, compile or install, which run_install knows
+# how to run in a test, and setup and install are there.
+install_commands() {
+    local block line commands=''
+    block=$(doc_blocks "$install_marker")
+    while read -r line; do
+        line=${line%%#*}
+        line=${line%"${line##*[! ]}"}
+        [[ -n $line ]] || continue
+        [[ $line =~ ^meson\ (setup|compile|install)\  ]] ||
+            fail "docs/embedding.md: an install command the test cannot run: $line"
+        commands+=$line$'\n'
+    done <<<"$block"
+    grep -q '^meson setup ' <<<"$commands" && grep -q '^meson install ' <<<"$commands" ||
+        fail "docs/embedding.md's install commands lack a meson setup or a meson install"
+    printf '%s' "$commands"
 }
 
 # ringo_targets BUILDDIR: the names of the targets subproject ringo defines.
@@ -200,18 +241,31 @@ compile_alone() {
 
 # install: ringo as a user installs it, into a staging directory.
 run_install() {
-    local rb=$work/ringo-build dest=$work/dest
-    step setup meson setup "$rb" "$src" --prefix=/usr/local --buildtype=plain -Dwerror=true \
-        -Ddefault_library=both -Dpkgconfig.relocatable=true \
-        -Dtests=disabled -Dexamples=disabled -Dbench=disabled -Dtools=disabled
-    step build meson compile -C "$rb"
-    step install meson install -C "$rb" --no-rebuild --destdir "$dest"
+    local rb='' dest=$work/dest commands
+    commands=$(install_commands)
+    # As a user types them, in a directory of their own; what a test adds:
+    # ringo's source (the user's current directory), a quick build of the
+    # library alone with the parent's werror, a ringo.pc that works from the
+    # staging directory, and the staging itself.
+    cd "$work"
+    local -a cmd
+    while read -r -a cmd; do
+        case ${cmd[1]} in
+        setup)
+            rb=$work/${cmd[2]}
+            cmd=("${cmd[@]:0:3}" "$src" "${cmd[@]:3}" --buildtype=plain -Dwerror=true -Dpkgconfig.relocatable=true
+                -Dtests=disabled -Dexamples=disabled -Dbench=disabled -Dtools=disabled) ;;
+        install) cmd+=(--no-rebuild --destdir "$dest") ;;
+        esac
+        step "${cmd[1]}" "${cmd[@]}" </dev/null
+    done <<<"$commands"
 
     # libdir is lib/<triplet> on Debian; ask the build rather than guess.
-    local libdir
-    libdir=$(meson introspect "$rb" --buildoptions | "$PYTHON" -c 'import json, sys
-print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "libdir"))')
-    local prefix=$dest/usr/local
+    local prefix libdir
+    read -r prefix libdir < <(meson introspect "$rb" --buildoptions | "$PYTHON" -c 'import json, sys
+o = {o["name"]: o["value"] for o in json.load(sys.stdin)}
+print(o["prefix"], o["libdir"])')
+    prefix=$dest$prefix
     local inc=$prefix/include lib=$prefix/$libdir
     echo "installed: $(cd "$dest" && find . -type f -o -type l | sort | tr '\n' ' ')"
 
@@ -320,19 +374,16 @@ if bad:
 }
 
 # docs: in docs/embedding.md, the fenced block after `<!-- embed: PATH -->`
-# is the whole file PATH, and each line of the one after `<!-- from: PATH -->`
-# is a line of PATH.
+# is the whole file PATH, each line of every block after a
+# `<!-- from: PATH -->` is a line of PATH, and the block after the install
+# marker holds commands the install mode runs.
 run_docs() {
-    local doc=$src/docs/embedding.md kind path n=0
+    local kind path n=0
     [[ -f $doc ]] || fail "docs/embedding.md is missing"
     while read -r kind path; do
         [[ -f $src/$path ]] || fail "docs/embedding.md shows $path, which does not exist"
-        awk -v marker="<!-- $kind: $path -->" '
-            $0 == marker { grab = 1; next }
-            grab == 1 && /^```/ { grab = 2; next }
-            grab == 2 && /^```/ { exit }
-            grab == 2 { print }' "$doc" >"$work/snippet"
-        [[ -s $work/snippet ]] || fail "no fenced block after <!-- $kind: $path -->"
+        doc_blocks "<!-- $kind: $path -->" >"$work/snippet"
+        [[ -s $work/snippet ]] || fail "an empty fenced block after <!-- $kind: $path -->"
         if [[ $kind == embed ]]; then
             diff -u "$src/$path" "$work/snippet" ||
                 fail "docs/embedding.md's copy of $path differs (+: docs)"
@@ -340,11 +391,13 @@ run_docs() {
             fail "these lines of docs/embedding.md are not in $path (above)"
         fi
         n=$((n + 1))
-    done < <(sed -n 's/^<!-- \(embed\|from\): \(.*\) -->$/\1 \2/p' "$doc")
+    done < <(sed -n 's/^<!-- \(embed\|from\): \(.*\) -->$/\1 \2/p' "$doc" | sort -u)
     for path in tests/embed/consumer/meson.build tests/embed/consumer/echo.cpp docs/ringo.wrap; do
         grep -qxF "<!-- embed: $path -->" "$doc" || fail "docs/embedding.md does not show all of $path"
     done
-    echo "$n snippets match their files"
+    echo "$n files' snippets match them"
+    echo "install commands (embed-install runs them):"
+    install_commands | sed 's/^/    /'
 }
 
 "run_$mode"
