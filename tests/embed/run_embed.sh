@@ -10,7 +10,9 @@
 #               source alone at buildtype=release (-O3), warning-free too.
 #   fallback    configure only: dependency('ringo', fallback : ['ringo',
 #               'ringo_dep']) with no wrap, and ringo:tests=enabled from the
-#               parent's default_options, while the other parts stay off.
+#               parent's default_options, while the other parts stay off
+#               (without Catch2, RINGO_EMBED_CATCH2=no: setup must stop for
+#               the missing Catch2, which shows the option reached ringo).
 #   install     ringo built alone by the install commands docs/embedding.md
 #               shows (plus a quick buildtype, the parts off, a relocatable
 #               ringo.pc and `--destdir`); the installed headers, libraries
@@ -215,6 +217,19 @@ run_fallback() {
     cp "$src/tests/embed/fallback/meson.build" "$parent/"
     ln -s "$src" "$parent/subprojects/ringo"  # no wrap: the fallback names it
 
+    if [[ ${RINGO_EMBED_CATCH2:-yes} == no ]]; then
+        # ringo's tests cannot be built here; that the parent's
+        # ringo:tests=enabled reached ringo shows as ringo's error for it.
+        echo "--- meson setup $work/build $parent (no Catch2 here: must fail for it)"
+        if meson setup "$work/build" "$parent" --wrap-mode=nodownload >"$work/setup.log" 2>&1; then
+            fail "configured without Catch2: ringo:tests=enabled from the parent did not reach ringo"
+        fi
+        grep 'the tests need Catch2 v2' "$work/setup.log" || {
+            tail -n 40 "$work/setup.log"
+            fail "meson setup failed, but not for the missing Catch2 (above)"
+        }
+        return
+    fi
     step setup meson setup "$work/build" "$parent" --wrap-mode=nodownload
     local targets
     targets=$(ringo_targets "$work/build")
