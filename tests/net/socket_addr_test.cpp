@@ -231,6 +231,26 @@ TEST_CASE("with_port, equality and fmt follow the address", "[net][addr]") {
     CHECK(fmt::format("<{:>12}>", SocketAddr::v4_any(1)) == "<   0.0.0.0:1>");
 }
 
+// The formatter parses its specs itself (socket_addr.hpp says why): the
+// string specs it takes must mean what they mean for a string.
+TEST_CASE("SocketAddr's format specs pad like a string's", "[net][addr]") {
+    const auto a = SocketAddr::v4_any(1);  // "0.0.0.0:1", 9 characters
+    CHECK(fmt::format("<{:12}>", a) == "<0.0.0.0:1   >");
+    CHECK(fmt::format("<{:<12}>", a) == "<0.0.0.0:1   >");
+    CHECK(fmt::format("<{:^12}>", a) == "< 0.0.0.0:1  >");
+    CHECK(fmt::format("<{:*^13}>", a) == "<**0.0.0.0:1**>");
+    CHECK(fmt::format("<{:->11s}>", a) == "<--0.0.0.0:1>");
+    CHECK(fmt::format("<{:\u00b7>11}>", a) == "<\u00b7\u00b70.0.0.0:1>");
+    CHECK(fmt::format("<{:>3}>", a) == "<0.0.0.0:1>");  // a width never cuts
+    CHECK(fmt::format("<{:s}>", a) == "<0.0.0.0:1>");
+    CHECK(fmt::format("{:>15}|{:<15}", SocketAddr(), a) == "  (unspecified)|0.0.0.0:1      ");
+    CHECK(fmt::format("{}", fmt::join(std::vector{a, SocketAddr::v6_loopback(2)}, ", ")) == "0.0.0.0:1, [::1]:2");
+    for (const char* spec : {"{:.3}", "{:08}", "{:d}", "{:{}}", "{:+}", "{:>x}"}) {
+        INFO("spec: " << spec);
+        CHECK_THROWS_AS(fmt::format(fmt::runtime(spec), a, 20), fmt::format_error);
+    }
+}
+
 TEST_CASE("to_string output parses back to an equal address", "[net][addr]") {
     for (const char* text : {"1.2.3.4:80", "0.0.0.0:0", "[::]:1", "[::1]:65535", "[fe80::1%7]:22",
                              "[2001:db8:0:0:1:0:0:1]:9", "[::ffff:10.0.0.1]:53"}) {
