@@ -13,6 +13,7 @@
 #include <ringo/net/tcp_stream.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,17 @@ bool contains(const std::string& s, std::string_view part) { return s.find(part)
 bool uring_here() {
     auto b = ringo::test::backends();
     return std::find(b.begin(), b.end(), ringo::Backend::uring) != b.end();
+}
+
+// Why the io_uring cases do not run here: RINGO_BACKEND narrowed the run to
+// another backend (tests/support/harness.hpp), or the probe's reason.
+std::string why_no_uring() {
+    if (const char* env = std::getenv("RINGO_BACKEND"); env && *env) {
+        auto b = ringo::parse_backend(env);
+        if (b && *b != ringo::Backend::uring && *b != ringo::Backend::automatic)
+            return std::string("skipped: RINGO_BACKEND=") + env + " runs this suite on that backend only";
+    }
+    return "skipped: io_uring is not available here: " + ringo::probe().uring.reason;
 }
 
 // One connection through accept, connect, send, recv and close: the paths
@@ -65,7 +77,7 @@ Task<> echo_once() {
 
 TEST_CASE("each disabled fast path makes an io_uring runtime take its plain path", "[probe][fastpath]") {
     if (!uring_here()) {
-        SUCCEED("io_uring is not available here");
+        SUCCEED(why_no_uring());
         return;
     }
     ringo::test::FdLeakCheck fds;
@@ -91,7 +103,7 @@ TEST_CASE("each disabled fast path makes an io_uring runtime take its plain path
 
 TEST_CASE("an io_uring runtime uses exactly the fast paths the verdict promises", "[probe][fastpath]") {
     if (!uring_here()) {
-        SUCCEED("io_uring is not available here");
+        SUCCEED(why_no_uring());
         return;
     }
     for (const char* disable : {"", "all", "defer_taskrun,registered_ring_fd"}) {
@@ -113,7 +125,7 @@ TEST_CASE("an io_uring runtime uses exactly the fast paths the verdict promises"
 
 TEST_CASE("RINGO_DISABLE forces fallbacks from the environment", "[probe][fastpath]") {
     if (!uring_here()) {
-        SUCCEED("io_uring is not available here");
+        SUCCEED(why_no_uring());
         return;
     }
     ringo::test::ScopedEnv env("RINGO_DISABLE", "multishot_accept, speculative_send");
