@@ -4,6 +4,7 @@
 // two waiters, close and cancel of a parked op, deadlines, the lost-edge
 // race, regular files through the blocking pool, bad fds, and that idle
 // fds cost the loop nothing. No test waits on a sleep; none leaks an fd.
+#include "fd_support.hpp"
 #include "harness.hpp"
 
 #include <ringo/engine/io.hpp>
@@ -32,104 +33,24 @@ namespace io = ringo::io;
 
 namespace {
 
-struct Pair {
-    int a = -1;
-    int b = -1;
-};
+using ringo::test::bytes_of;
+using ringo::test::close_all;
+using ringo::test::close_each;
+using ringo::test::is_canceled;
+using ringo::test::is_timed_out;
+using ringo::test::Pair;
+using ringo::test::recv_one;
+using ringo::test::recv_to_eof;
+using ringo::test::run_on;
+using ringo::test::send_all;
+using ringo::test::socket_pair;
+using ringo::test::tcp_listener;
+using ringo::test::tcp_socket;
+using ringo::test::text_of;
+using ringo::test::yield_turn;
 
-Pair socket_pair() {
-    int sv[2];
-    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
-    return {sv[0], sv[1]};
-}
-
-// A non-blocking TCP listener on 127.0.0.1 and an ephemeral port.
-int tcp_listener(sockaddr_in& addr) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    addr = {};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
-    REQUIRE(::listen(fd, 64) == 0);
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    return fd;
-}
-
-int tcp_socket() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    return fd;
-}
-
-std::span<const std::byte> bytes_of(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
-
-std::string_view text_of(std::span<const std::byte> b) {
-    return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
-
-// Runs make(runtime) on a fresh runtime of backend b, for tests that read
-// the runtime's counters.
-template <class F>
-void run_on(ringo::Backend b, F&& make) {
-    auto rt = ringo::Runtime::create(ringo::test::options_for(b));
-    REQUIRE(rt.has_value());
-    INFO("backend: " << (*rt)->backend_name());
-    (*rt)->block_on(make(**rt));
-}
-
-// Note for every coroutine below: Catch's assertion macros repeat their
-// expression in a dead branch, and g++ 12 runs a co_await found there
-// anyway. So each await happens first, and the assertion checks its value.
-
-Task<void> close_each(std::vector<int> fds) {
-    for (int fd : fds) {
-        auto r = co_await io::close(fd);
-        CHECK(r.has_value());
-    }
-}
-
-// Closes fds through the runtime. Variadic rather than a braced list: g++ 12
-// cannot keep an initializer_list's array alive across a co_await.
-template <class... Fd>
-Task<void> close_all(Fd... fds) {
-    return close_each(std::vector<int>{fds...});
-}
-
-Task<ringo::Result<void>> send_all(int fd, std::span<const std::byte> data) {
-    while (!data.empty()) {
-        auto n = co_await io::send(fd, data);
-        if (!n) co_return n.error_info();
-        data = data.subspan(*n);
-    }
-    co_return ringo::Result<void>{};
-}
-
-Task<ringo::Result<std::vector<std::byte>>> recv_to_eof(int fd) {
-    std::vector<std::byte> out;
-    std::byte buf[4096];
-    for (;;) {
-        auto n = co_await io::recv(fd, buf);
-        if (!n) co_return n.error_info();
-        if (*n == 0) co_return out;
-        out.insert(out.end(), buf, buf + *n);
-    }
-}
-
-Task<ringo::Result<std::size_t>> recv_one(int fd) {
-    std::byte c{};
-    co_return co_await io::recv(fd, std::span(&c, 1));
-}
-
-Task<void> nothing() { co_return; }
-
-// Lets every task that is ready now run until it suspends: the join below
-// completes only after the tasks queued before it had their turn.
-Task<void> yield_turn() { (void)co_await ringo::spawn(nothing()); }
-
-bool is_canceled(const std::error_code& ec) { return ec == make_error_code(ringo::errc::operation_canceled); }
-bool is_timed_out(const std::error_code& ec) { return ec == make_error_code(ringo::errc::timed_out); }
+// Every coroutine here awaits first and asserts on the value after
+// (fd_support.hpp says why).
 
 // Raises the soft fd limit to want; fails the test if the hard limit is lower.
 void ensure_fd_limit(rlim_t want) {
