@@ -111,7 +111,12 @@ detail::PooledRecvOp recv_pooled(int fd, int flags = 0, std::int64_t deadline_ns
 detail::SizeOp send(int fd, std::span<const std::byte> buf, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp recvmsg(int fd, msghdr* msg, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp sendmsg(int fd, const msghdr* msg, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
-// offset: file position; UINT64_MAX (-1) means "the current position".
+// File reads and writes. offset: file position; UINT64_MAX (-1) means "the
+// current position". On the epoll backend an fd epoll cannot watch (a
+// regular file) is served by a small blocking thread pool, and an op already
+// handed to it is not interrupted by cancel or a deadline: it completes with
+// its real result when the syscall returns, and its task waits until then.
+// Pipes and sockets here wait for readiness like recv and send.
 detail::SizeOp read(int fd, std::span<std::byte> buf, std::uint64_t offset, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp write(int fd, std::span<const std::byte> buf, std::uint64_t offset,
                      std::int64_t deadline_ns = 0) noexcept;
