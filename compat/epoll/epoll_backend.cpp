@@ -17,6 +17,10 @@
 //   ready direction from its head until an op would block again.
 // - close completes every op parked on the fd (ECANCELED), leaves the set,
 //   bumps seq, and only then gives the number back with close(2).
+// - A number closed with close(2) behind the backend's back keeps a stale
+//   PollDesc ("registered", maybe with ops parked on the dead file). Every
+//   fd that enters ringo resets it (fd_opened): accept results and
+//   SCM_RIGHTS fds here, sockets net/ makes, and io::opened for the rest.
 //
 // Edge-triggered rules. EPOLLET reports changes, not states, so an op may
 // park only where a later change is certain to be reported and looked at:
@@ -48,6 +52,7 @@
 #include <ctime>
 #include <string>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <utility>
 
@@ -265,6 +270,7 @@ bool EpollBackend::attempt(Op& op, PollDesc& pd, Direction d) noexcept {
         op.backend_word = (op.backend_word & ~tick_mask) | tick;
         ++core_.stats().kernel_entries;
         if (run_syscall(op, &core_.buffers())) {
+            note_new_fds(op);
             // A short read of a stream drained the socket (the hint says
             // the fd is one); a read that filled the buffer says nothing.
             if ((op.hints & op_hint::stream) && op.result > 0 && static_cast<std::uint32_t>(op.result) < op.len)
@@ -289,13 +295,57 @@ int EpollBackend::register_fd(PollDesc& pd, int fd) noexcept {
     int r = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
     if (r < 0 && errno == EEXIST) {
         // The same file already sits in the set under this number, from a
-        // lifetime whose close we never saw: give it this lifetime's token.
+        // lifetime whose close we never saw (close(2) while a dup kept the
+        // file open, then the number given back to it): give it this
+        // lifetime's token.
         ++core_.stats().kernel_entries;
         r = ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+        if (r < 0 && errno == ENOENT) {
+            // And gone again in between (another thread closed it): add
+            // whatever the number names now.
+            ++core_.stats().kernel_entries;
+            r = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+        }
     }
     if (r < 0) return errno;
     pd.set_mode(PollDesc::Mode::polled);
     return 0;
+}
+
+// A new file under fd's number. Its PollDesc is fresh unless the last file
+// of that number was closed with close(2) behind our back: then it may
+// still say "registered" (epoll dropped the file when its last reference
+// went, so no edge would ever come) and hold ops parked on the old file.
+// Those complete with ECANCELED, and the desc starts a new lifetime: seq
+// bumped, so events and deferred reads of the old file are dropped, and
+// unregistered, so the next EAGAIN registers the new file. No syscall: the
+// numbers come from results we already hold.
+void EpollBackend::fd_opened(int fd) noexcept {
+    PollDesc* pd = descs_.find(fd);
+    if (!pd || pd->is_fresh()) return;  // no desc yet: never seen
+    cancel_waiters(*pd);
+    pd->retire();
+}
+
+// The fds a completed op brought in: an accept's new socket, and the fds
+// of an SCM_RIGHTS message a recvmsg took in.
+void EpollBackend::note_new_fds(const Op& op) noexcept {
+    if (op.result < 0) return;
+    if (op.kind == OpKind::accept) {
+        fd_opened(op.result);
+        return;
+    }
+    if (op.kind != OpKind::recvmsg || !op.msg || op.msg->msg_controllen == 0) return;
+    for (cmsghdr* c = CMSG_FIRSTHDR(op.msg); c; c = CMSG_NXTHDR(op.msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
+        const auto* data = CMSG_DATA(c);
+        const std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (std::size_t i = 0; i < n; ++i) {
+            int fd;
+            std::memcpy(&fd, data + i * sizeof(int), sizeof fd);
+            fd_opened(fd);
+        }
+    }
 }
 
 void EpollBackend::close_fd(Op& op, PollDesc* pd) noexcept {

@@ -33,6 +33,7 @@ public:
     int poll(std::int64_t timeout_ns) noexcept override;
     void wake() noexcept override;
     void recycle_buffer(std::uint32_t bid) noexcept override;
+    void fd_opened(int fd) noexcept override;
 
 private:
     EpollBackend(Core& core, const RuntimeOptions& options);
@@ -43,6 +44,7 @@ private:
     bool start_close(Op& op) noexcept;
     bool attempt(Op& op, PollDesc& pd, Direction d) noexcept;
     int register_fd(PollDesc& pd, int fd) noexcept;
+    void note_new_fds(const Op& op) noexcept;
     void close_fd(Op& op, PollDesc* pd) noexcept;
 
     int wait(std::int64_t timeout_ns) noexcept;

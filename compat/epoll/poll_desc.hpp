@@ -7,7 +7,9 @@
 // - The head of a queue was parked after its syscall said EAGAIN; the ops
 //   behind it were parked without a try, to keep their order (bytes of two
 //   sends must not swap, nor two readers' turns).
-// - seq changes at every close through the backend. It travels in each
+// - seq changes at every close through the backend, and when a new file
+//   turns up under a number whose PollDesc is not fresh (its old file was
+//   closed with close(2), behind the backend's back). It travels in each
 //   epoll_event next to the fd, so an event that names an earlier lifetime
 //   of this fd number is dropped instead of waking the new owner's ops.
 #pragma once
@@ -74,6 +76,12 @@ public:
     // The fd is being closed: start its next lifetime. Waiter queues must be
     // empty by now; ticks run on (only their changes matter).
     void retire() noexcept;
+
+    // As a close through the backend leaves it: nothing registered, nobody
+    // waiting. A new file under this number finds anything else stale.
+    bool is_fresh() const noexcept {
+        return mode_ == Mode::unknown && waiters_[0].empty() && waiters_[1].empty();
+    }
 
 private:
     static unsigned index(Direction d) noexcept { return static_cast<unsigned>(d); }

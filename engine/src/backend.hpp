@@ -47,6 +47,15 @@ public:
     // Interrupts poll() from any thread or a signal handler.
     virtual void wake() noexcept = 0;
 
+    // fd was just opened outside the backend (socket(2) in net/, a user's
+    // socketpair, through io::opened): it names a new file, so anything
+    // kept about that number belongs to an earlier file, closed behind the
+    // runtime's back with close(2). Drop it; ops still waiting on the old
+    // file complete with -ECANCELED. No syscall. A backend's own accept
+    // results get the same treatment inside it. io_uring keeps nothing per
+    // fd that could strand an op (a stale hint costs one try at most).
+    virtual void fd_opened(int fd) noexcept { (void)fd; }
+
     // The engine fast paths (ringo/engine/feature.hpp) this instance really
     // uses, fixed at creation. epoll has none.
     virtual FeatureSet fast_paths() const noexcept { return {}; }

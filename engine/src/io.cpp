@@ -173,6 +173,11 @@ const sockaddr_storage& AcceptOp::peer() const noexcept {
 
 AcceptOp accept(int fd, std::int64_t deadline_ns) noexcept { return AcceptOp(fd, deadline_ns); }
 
+void opened(int fd) noexcept {
+    if (fd < 0) return;
+    if (auto* core = detail::current_core()) core->backend().fd_opened(fd);
+}
+
 void close_detached(int fd) noexcept {
     if (fd < 0) return;
     auto* core = detail::current_core();

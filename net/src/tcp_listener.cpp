@@ -28,6 +28,7 @@ Result<TcpListener> TcpListener::bind(const SocketAddr& addr, ListenOptions opti
     if (options.backlog <= 0) return Result<TcpListener>(std::make_error_code(std::errc::invalid_argument), what("listen: backlog must be > 0 for"));
     int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return Result<TcpListener>(errno_code(errno), "socket");
+    io::opened(fd);  // the number may have been closed with close(2) behind the runtime's back
     auto fail = [&](const char* step) {
         int err = errno;
         ::close(fd);  // no op can be pending on a socket nobody has seen

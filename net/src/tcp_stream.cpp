@@ -89,6 +89,7 @@ Task<Result<TcpStream>> TcpStream::connect(SocketAddr addr, ConnectOptions optio
         co_return Result<TcpStream>(errc::invalid_address, what());
     int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) co_return Result<TcpStream>(errno_code(errno), "socket");
+    io::opened(fd);  // the number may have been closed with close(2) behind the runtime's back
     TcpStream stream(fd, addr);
     std::int64_t deadline = 0;
     if (options.timeout.count() > 0) deadline = ringo::detail::now_ns() + options.timeout.count();

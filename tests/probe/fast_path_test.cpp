@@ -3,8 +3,10 @@
 // (Runtime::fast_paths() says which, and an echo still works on it);
 // RINGO_DISABLE does the same from the environment; unknown names fail
 // runtime creation with the valid names; RINGO_DISABLE=io_uring moves
-// automatic selection to epoll with a reason. The rest of the suite runs
-// with every fast path off too (tests/meson.build: net-fast-paths-off).
+// automatic selection to epoll with a reason. RINGO_BACKEND steers automatic
+// selection: epoll is chosen without a word, an unknown name is an error,
+// and uring where it cannot run is an error that says why. The rest of the
+// suite runs with every fast path off too (tests/meson.build: net-fast-paths-off).
 #include "harness.hpp"
 #include "scoped_env.hpp"
 
@@ -13,6 +15,7 @@
 #include <ringo/net/tcp_stream.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -27,9 +30,31 @@ namespace {
 
 bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
 
+// Runtime options whose log hook keeps every line.
+struct LoggedOptions {
+    std::vector<std::string> lines;
+    ringo::RuntimeOptions options(ringo::Backend b = ringo::Backend::automatic) {
+        ringo::RuntimeOptions o;
+        o.backend = b;
+        o.log = [this](std::string_view line) { lines.emplace_back(line); };
+        return o;
+    }
+};
+
 bool uring_here() {
     auto b = ringo::test::backends();
     return std::find(b.begin(), b.end(), ringo::Backend::uring) != b.end();
+}
+
+// Why the io_uring cases do not run here: RINGO_BACKEND narrowed the run to
+// another backend (tests/support/harness.hpp), or the probe's reason.
+std::string why_no_uring() {
+    if (const char* env = std::getenv("RINGO_BACKEND"); env && *env) {
+        auto b = ringo::parse_backend(env);
+        if (b && *b != ringo::Backend::uring && *b != ringo::Backend::automatic)
+            return std::string("skipped: RINGO_BACKEND=") + env + " runs this suite on that backend only";
+    }
+    return "skipped: io_uring is not available here: " + ringo::probe().uring.reason;
 }
 
 // One connection through accept, connect, send, recv and close: the paths
@@ -65,7 +90,7 @@ Task<> echo_once() {
 
 TEST_CASE("each disabled fast path makes an io_uring runtime take its plain path", "[probe][fastpath]") {
     if (!uring_here()) {
-        SUCCEED("io_uring is not available here");
+        SUCCEED(why_no_uring());
         return;
     }
     ringo::test::FdLeakCheck fds;
@@ -91,7 +116,7 @@ TEST_CASE("each disabled fast path makes an io_uring runtime take its plain path
 
 TEST_CASE("an io_uring runtime uses exactly the fast paths the verdict promises", "[probe][fastpath]") {
     if (!uring_here()) {
-        SUCCEED("io_uring is not available here");
+        SUCCEED(why_no_uring());
         return;
     }
     for (const char* disable : {"", "all", "defer_taskrun,registered_ring_fd"}) {
@@ -113,7 +138,7 @@ TEST_CASE("an io_uring runtime uses exactly the fast paths the verdict promises"
 
 TEST_CASE("RINGO_DISABLE forces fallbacks from the environment", "[probe][fastpath]") {
     if (!uring_here()) {
-        SUCCEED("io_uring is not available here");
+        SUCCEED(why_no_uring());
         return;
     }
     ringo::test::ScopedEnv env("RINGO_DISABLE", "multishot_accept, speculative_send");
@@ -151,15 +176,13 @@ TEST_CASE("RINGO_DISABLE=io_uring moves automatic selection to epoll and says wh
     ringo::test::FdLeakCheck fds;
     ringo::test::ScopedEnv backend("RINGO_BACKEND", nullptr);  // automatic must decide
     ringo::test::ScopedEnv env("RINGO_DISABLE", "io_uring");
-    std::vector<std::string> lines;
-    ringo::RuntimeOptions opts;
-    opts.log = [&](std::string_view line) { lines.emplace_back(line); };
-    auto rt = ringo::Runtime::create(opts);
+    LoggedOptions log;
+    auto rt = ringo::Runtime::create(log.options());
     REQUIRE(rt.has_value());
     CHECK((*rt)->backend() == ringo::Backend::epoll);
     CHECK(contains((*rt)->fallback_reason(), "disabled"));
-    REQUIRE(lines.size() == 1);
-    CHECK(contains(lines[0], "disabled"));
+    REQUIRE(log.lines.size() == 1);
+    CHECK(contains(log.lines[0], "disabled"));
     CHECK((*rt)->fast_paths().empty());
     (*rt)->block_on(echo_once());
 
@@ -169,4 +192,63 @@ TEST_CASE("RINGO_DISABLE=io_uring moves automatic selection to epoll and says wh
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error() == ringo::errc::backend_unavailable);
     CHECK(contains(refused.message(), "disabled"));
+}
+
+// RINGO_BACKEND (engine/src/backend_factory.cpp) steers Backend::automatic
+// only: the harness passes explicit backends, so only these cases walk it.
+TEST_CASE("RINGO_BACKEND=epoll makes an automatic runtime run epoll without a fallback line",
+          "[probe][backend_env]") {
+    ringo::test::FdLeakCheck fds;
+    ringo::test::ScopedEnv backend("RINGO_BACKEND", "epoll");
+    ringo::test::ScopedEnv disable("RINGO_DISABLE", nullptr);
+    LoggedOptions log;
+    auto rt = ringo::Runtime::create(log.options());
+    REQUIRE(rt.has_value());
+    CHECK((*rt)->backend() == ringo::Backend::epoll);
+    // A choice, not a fallback: nothing to explain.
+    CHECK((*rt)->fallback_reason().empty());
+    CHECK(log.lines.empty());
+    (*rt)->block_on(echo_once());
+    CHECK(log.lines.empty());
+}
+
+TEST_CASE("RINGO_BACKEND with an unknown name fails automatic selection and names the value",
+          "[probe][backend_env]") {
+    ringo::test::ScopedEnv backend("RINGO_BACKEND", "bogus");
+    auto rt = ringo::Runtime::create();
+    REQUIRE_FALSE(rt.has_value());
+    INFO(rt.message());
+    CHECK(rt.error() == std::errc::invalid_argument);
+    CHECK(contains(rt.message(), "RINGO_BACKEND=bogus"));
+    CHECK(contains(rt.message(), "uring, epoll or auto"));
+
+    // An explicit backend never reads the variable.
+    ringo::RuntimeOptions opts;
+    opts.backend = ringo::Backend::epoll;
+    auto explicit_epoll = ringo::Runtime::create(opts);
+    REQUIRE(explicit_epoll.has_value());
+    CHECK((*explicit_epoll)->backend() == ringo::Backend::epoll);
+}
+
+TEST_CASE("RINGO_BACKEND=uring where io_uring cannot run is an error that says why, never a fallback",
+          "[probe][backend_env]") {
+    ringo::test::FdLeakCheck fds;
+    ringo::test::ScopedEnv disable("RINGO_DISABLE", "io_uring");  // unavailable, on any machine
+    LoggedOptions log;
+    {
+        ringo::test::ScopedEnv backend("RINGO_BACKEND", "uring");
+        auto rt = ringo::Runtime::create(log.options());
+        REQUIRE_FALSE(rt.has_value());
+        INFO(rt.message());
+        CHECK(rt.error() == ringo::errc::backend_unavailable);
+        CHECK(contains(rt.message(), "io_uring"));
+        CHECK(contains(rt.message(), "disabled"));
+        CHECK(log.lines.empty());
+    }
+    // auto is automatic selection again: it falls back, and says so once.
+    ringo::test::ScopedEnv backend("RINGO_BACKEND", "auto");
+    auto rt = ringo::Runtime::create(log.options());
+    REQUIRE(rt.has_value());
+    CHECK((*rt)->backend() == ringo::Backend::epoll);
+    CHECK(log.lines.size() == 1);
 }

@@ -85,8 +85,20 @@ using FdOp = MappedOp<FdResult>;
 // Close an fd used here with io::close or close_detached while its runtime
 // lives, never with close(2): the epoll backend registers each fd number
 // once (as Go's netpoller does), and a close behind its back leaves that
-// registration stale for the next file given the same number.
+// registration stale, with any op parked on the old file, for the next file
+// given the same number. The backend resets it when that number comes back
+// as a new file it can see: from accept, with SCM_RIGHTS in a recvmsg, as a
+// socket net/ makes, or through io::opened.
 namespace io {
+
+// Tells the current runtime (if any) that fd was just opened outside ringo
+// (socket(2), socketpair(2), pipe(2), open(2), ...), before its first op:
+// whatever the runtime remembers about an earlier file of that number is
+// dropped, and ops still parked on that file complete with
+// operation_canceled. Costs no syscall. Needed only where the number may
+// have been closed with close(2) behind ringo's back; never call it for an
+// fd that is already in use with ringo (its parked ops would be cancelled).
+void opened(int fd) noexcept;
 
 detail::SizeOp recv(int fd, std::span<std::byte> buf, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 // Borrowed read: the runtime lends a buffer from its pool
@@ -99,7 +111,12 @@ detail::PooledRecvOp recv_pooled(int fd, int flags = 0, std::int64_t deadline_ns
 detail::SizeOp send(int fd, std::span<const std::byte> buf, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp recvmsg(int fd, msghdr* msg, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp sendmsg(int fd, const msghdr* msg, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
-// offset: file position; UINT64_MAX (-1) means "the current position".
+// File reads and writes. offset: file position; UINT64_MAX (-1) means "the
+// current position". On the epoll backend an fd epoll cannot watch (a
+// regular file) is served by a small blocking thread pool, and an op already
+// handed to it is not interrupted by cancel or a deadline: it completes with
+// its real result when the syscall returns, and its task waits until then.
+// Pipes and sockets here wait for readiness like recv and send.
 detail::SizeOp read(int fd, std::span<std::byte> buf, std::uint64_t offset, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp write(int fd, std::span<const std::byte> buf, std::uint64_t offset,
                      std::int64_t deadline_ns = 0) noexcept;

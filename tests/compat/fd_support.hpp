@@ -1,0 +1,79 @@
+// Helpers for the compat tests, which drive the op interface (ringo/engine/
+// io.hpp) on raw fds: socket pairs, a raw TCP listener, closes through the
+// runtime, whole sends and reads, and a way to let ready tasks run.
+//
+// Catch's assertion macros repeat their expression in a dead branch, and
+// g++ 12 runs a co_await found there anyway: in every coroutine here and in
+// the tests, each await happens first and the assertion checks its value.
+#pragma once
+
+#include "harness.hpp"
+
+#include <ringo/engine/io.hpp>
+#include <ringo/engine/result.hpp>
+#include <ringo/engine/runtime.hpp>
+#include <ringo/engine/task.hpp>
+
+#include <netinet/in.h>
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace ringo::test {
+
+struct Pair {
+    int a = -1;
+    int b = -1;
+};
+
+// A connected AF_UNIX stream pair, non-blocking and close-on-exec.
+Pair socket_pair();
+
+// A non-blocking TCP listener on 127.0.0.1 and an ephemeral port, with the
+// given backlog; addr receives its address.
+int tcp_listener(sockaddr_in& addr, int backlog = 64);
+
+// A non-blocking TCP socket, not connected.
+int tcp_socket();
+
+inline std::span<const std::byte> bytes_of(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+inline std::string_view text_of(std::span<const std::byte> b) {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+// Runs make(runtime) on a fresh runtime of backend b, for tests that read
+// the runtime's counters.
+template <class F>
+void run_on(Backend b, F&& make) {
+    auto rt = Runtime::create(options_for(b));
+    REQUIRE(rt.has_value());
+    INFO("backend: " << (*rt)->backend_name());
+    (*rt)->block_on(make(**rt));
+}
+
+// Closes each fd through the runtime.
+Task<void> close_each(std::vector<int> fds);
+
+// Closes fds through the runtime. Variadic rather than a braced list: g++ 12
+// cannot keep an initializer_list's array alive across a co_await.
+template <class... Fd>
+Task<void> close_all(Fd... fds) {
+    return close_each(std::vector<int>{fds...});
+}
+
+Task<Result<void>> send_all(int fd, std::span<const std::byte> data);
+Task<Result<std::vector<std::byte>>> recv_to_eof(int fd);
+// One recv of a single byte.
+Task<Result<std::size_t>> recv_one(int fd);
+
+// Lets every task that is ready now run until it suspends: the join inside
+// completes only after the tasks queued before it had their turn.
+Task<void> yield_turn();
+
+inline bool is_canceled(const std::error_code& ec) { return ec == make_error_code(errc::operation_canceled); }
+inline bool is_timed_out(const std::error_code& ec) { return ec == make_error_code(errc::timed_out); }
+
+}  // namespace ringo::test
