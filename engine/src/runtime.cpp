@@ -27,7 +27,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(RuntimeOptions options) {
     try {
         return std::make_unique<Runtime>(std::move(options));
     } catch (const ResultError& e) {
-        return Error(e.code(), e.what());
+        return e.error();
     }
 }
 

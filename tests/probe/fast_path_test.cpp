@@ -192,6 +192,12 @@ TEST_CASE("RINGO_DISABLE=io_uring moves automatic selection to epoll and says wh
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error() == ringo::errc::backend_unavailable);
     CHECK(contains(refused.message(), "disabled"));
+    // The reason once, then the code's message once: not "...: backend
+    // unavailable: backend unavailable".
+    const auto msg = refused.message();
+    const std::string code_text = refused.error().message();
+    CHECK(msg.find(code_text) == msg.size() - code_text.size());
+    CHECK(msg.find(code_text) == msg.rfind(code_text));
 }
 
 // RINGO_BACKEND (engine/src/backend_factory.cpp) steers Backend::automatic

@@ -42,7 +42,13 @@ private:
 // Thrown by Result::value() on an error; carries the same code and message.
 class ResultError : public std::system_error {
 public:
-    explicit ResultError(const Error& e) : std::system_error(e.code(), e.context()) {}
+    explicit ResultError(const Error& e) : std::system_error(e.code(), e.context()), error_(e) {}
+    // The error as thrown: what() already has the code's message appended,
+    // so turning it back into a Result must start from this, not from what().
+    const Error& error() const noexcept { return error_; }
+
+private:
+    Error error_;
 };
 
 template <class T>
