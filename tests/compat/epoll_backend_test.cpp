@@ -49,7 +49,6 @@ using ringo::test::socket_pair;
 using ringo::test::tcp_listener;
 using ringo::test::tcp_socket;
 using ringo::test::text_of;
-using ringo::test::yield_turn;
 
 // Every coroutine here awaits first and asserts on the value after
 // (fd_support.hpp says why).
@@ -190,7 +189,7 @@ TEST_CASE("a send parked on a full buffer fails with EPIPE when the peer closes"
     ringo::test::run(backend, [&]() -> Task<> {
         Pair p = socket_pair();
         auto sender = ringo::spawn(send_all(p.a, data));  // fills the buffer, then parks
-        co_await yield_turn();
+        co_await ringo::yield();
         CHECK_FALSE(sender.done());
         co_await close_all(p.b);
         auto r = co_await sender;
@@ -223,7 +222,7 @@ TEST_CASE("two recvs parked on one fd are served in the order they parked", "[co
             REQUIRE(n.has_value());
             co_return c;
         }(p.a));
-        co_await yield_turn();  // both are parked now, in spawn order
+        co_await ringo::yield();  // both are parked now, in spawn order
         auto sent = co_await send_all(p.b, bytes_of("xy"));
         REQUIRE(sent.has_value());
         auto x = co_await first;
@@ -247,7 +246,7 @@ TEST_CASE("closing an fd wakes a recv parked on it with operation_canceled", "[c
     ringo::test::run(backend, [&]() -> Task<> {
         Pair p = socket_pair();
         auto waiter = ringo::spawn(recv_one(p.a));
-        co_await yield_turn();  // its recv is parked
+        co_await ringo::yield();  // its recv is parked
         CHECK_FALSE(waiter.done());
         auto closed = co_await io::close(p.a);
         CHECK(closed.has_value());
@@ -265,7 +264,7 @@ TEST_CASE("cancelling a task wakes its parked recv, and the socket still works",
     ringo::test::run(backend, [&]() -> Task<> {
         Pair p = socket_pair();
         auto waiter = ringo::spawn(recv_one(p.a));
-        co_await yield_turn();
+        co_await ringo::yield();
         CHECK_FALSE(waiter.done());
         waiter.cancel();
         auto r = co_await waiter;
@@ -548,7 +547,7 @@ TEST_CASE("closing a file while reads of it are in flight never fails them with 
                 co_return *n == d.size() && buf == d;
             }(fd, data)));
         }
-        co_await yield_turn();  // every read is with the kernel (or the pool) now
+        co_await ringo::yield();  // every read is with the kernel (or the pool) now
         auto closed = co_await io::close(fd);
         CHECK(closed.has_value());
         for (auto& h : readers) {
@@ -580,7 +579,7 @@ TEST_CASE("a runtime torn down with recvs parked and file reads in flight ends c
                 (void)co_await io::read(f, buf, 0);
             }(file)).detach();
         }
-        co_await yield_turn();
+        co_await ringo::yield();
         // Returning now: block_on cancels the tasks and waits for their ops.
     });
     for (auto& p : pairs) {

@@ -53,7 +53,7 @@ struct StaleRecv {
 Task<StaleRecv> park_then_close_behind_ringo() {
     StaleRecv s{ringo::test::socket_pair(), {}};
     s.recv = ringo::spawn(ringo::test::recv_one(s.old.a));
-    co_await ringo::test::yield_turn();  // the recv has started
+    co_await ringo::yield();  // the recv has started
     // On io_uring its SQE may still wait in the SQ, naming the fd by number
     // until submitted; the nop's round trip submits it, and from then on it
     // holds the socket itself.

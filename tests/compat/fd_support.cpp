@@ -1,30 +1,8 @@
 #include "fd_support.hpp"
 
-#include <ringo/engine/spawn.hpp>
-
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 namespace ringo::test {
-
-Pair socket_pair() {
-    int sv[2];
-    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
-    return {sv[0], sv[1]};
-}
-
-int tcp_listener(sockaddr_in& addr, int backlog) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    addr = {};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
-    REQUIRE(::listen(fd, backlog) == 0);
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    return fd;
-}
 
 int tcp_socket() {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -63,11 +41,5 @@ Task<Result<std::size_t>> recv_one(int fd) {
     std::byte c{};
     co_return co_await io::recv(fd, std::span(&c, 1));
 }
-
-namespace {
-Task<void> nothing() { co_return; }
-}  // namespace
-
-Task<void> yield_turn() { (void)co_await spawn(nothing()); }
 
 }  // namespace ringo::test

@@ -1,6 +1,7 @@
 // Helpers for the compat tests, which drive the op interface (ringo/engine/
-// io.hpp) on raw fds: socket pairs, a raw TCP listener, closes through the
-// runtime, whole sends and reads, and a way to let ready tasks run.
+// io.hpp) on raw fds: closes through the runtime, whole sends and reads.
+// Socket pairs and a raw TCP listener come from harness.hpp, which every
+// test area shares; ringo::yield() lets ready tasks run.
 //
 // Catch's assertion macros repeat their expression in a dead branch, and
 // g++ 12 runs a co_await found there anyway: in every coroutine here and in
@@ -23,18 +24,6 @@
 #include <vector>
 
 namespace ringo::test {
-
-struct Pair {
-    int a = -1;
-    int b = -1;
-};
-
-// A connected AF_UNIX stream pair, non-blocking and close-on-exec.
-Pair socket_pair();
-
-// A non-blocking TCP listener on 127.0.0.1 and an ephemeral port, with the
-// given backlog; addr receives its address.
-int tcp_listener(sockaddr_in& addr, int backlog = 64);
 
 // A non-blocking TCP socket, not connected.
 int tcp_socket();
@@ -68,10 +57,6 @@ Task<Result<void>> send_all(int fd, std::span<const std::byte> data);
 Task<Result<std::vector<std::byte>>> recv_to_eof(int fd);
 // One recv of a single byte.
 Task<Result<std::size_t>> recv_one(int fd);
-
-// Lets every task that is ready now run until it suspends: the join inside
-// completes only after the tasks queued before it had their turn.
-Task<void> yield_turn();
 
 inline bool is_canceled(const std::error_code& ec) { return ec == make_error_code(errc::operation_canceled); }
 inline bool is_timed_out(const std::error_code& ec) { return ec == make_error_code(errc::timed_out); }

@@ -79,7 +79,7 @@ TEST_CASE("closing an fd wakes a send parked on a full socket buffer with operat
         REQUIRE(first.has_value());
         REQUIRE(*first < data.size());  // short: the buffer is full, and nobody reads
         auto sender = ringo::spawn(send_once(p.a, std::span(data).subspan(*first)));
-        co_await ringo::test::yield_turn();  // its send is parked
+        co_await ringo::yield();  // its send is parked
         CHECK_FALSE(sender.done());
         auto closed = co_await io::close(p.a);
         CHECK(closed.has_value());
@@ -95,7 +95,7 @@ TEST_CASE("closing a listener wakes an accept parked on it with operation_cancel
         sockaddr_in addr{};
         int listener = ringo::test::tcp_listener(addr);
         auto acceptor = ringo::spawn(accept_once(listener));
-        co_await ringo::test::yield_turn();  // its accept is parked: nobody connects
+        co_await ringo::yield();  // its accept is parked: nobody connects
         CHECK_FALSE(acceptor.done());
         auto closed = co_await io::close(listener);
         CHECK(closed.has_value());
@@ -125,7 +125,7 @@ TEST_CASE("closing a socket wakes a connect parked on a full accept queue with o
         }
         int victim = ringo::test::tcp_socket();
         auto connector = ringo::spawn(connect_once(victim, addr));
-        co_await ringo::test::yield_turn();  // its connect is parked: the SYN was dropped
+        co_await ringo::yield();  // its connect is parked: the SYN was dropped
         CHECK_FALSE(connector.done());
         auto closed = co_await io::close(victim);
         CHECK(closed.has_value());

@@ -45,8 +45,8 @@ TEST_CASE("hundreds of ops in flight on a queue of depth 2 all complete with the
     auto opts = ringo::test::options_for(backend);
     opts.queue_depth = 2;
     constexpr int n = 200;
-    std::vector<std::array<int, 2>> pairs(n);
-    for (auto& p : pairs) p = ringo::test::stream_socketpair();
+    std::vector<ringo::test::Pair> pairs(n);
+    for (auto& p : pairs) p = ringo::test::socket_pair();
     ringo::test::run(backend, [&]() -> Task<> {
         std::vector<ringo::JoinHandle<int>> readers;
         readers.reserve(n);
@@ -58,10 +58,10 @@ TEST_CASE("hundreds of ops in flight on a queue of depth 2 all complete with the
                 int v;
                 std::memcpy(&v, buf.data(), sizeof v);
                 co_return v;
-            }(pairs[i][0])));
+            }(pairs[i].a)));
         co_await ringo::yield();  // every reader parks
         // All readers turn readable in the same instant.
-        for (int i = 0; i < n; ++i) REQUIRE(::send(pairs[i][1], &i, sizeof i, MSG_NOSIGNAL) == sizeof i);
+        for (int i = 0; i < n; ++i) REQUIRE(::send(pairs[i].b, &i, sizeof i, MSG_NOSIGNAL) == sizeof i);
         int right = 0;
         for (int i = 0; i < n; ++i) {
             auto v = co_await readers[i];
@@ -71,8 +71,8 @@ TEST_CASE("hundreds of ops in flight on a queue of depth 2 all complete with the
         auto st = ringo::Runtime::current()->stats();
         CHECK(st.total_submitted() == st.total_completed());
         for (auto& p : pairs) {
-            co_await ringo::io::close(p[0]);
-            co_await ringo::io::close(p[1]);
+            co_await ringo::io::close(p.a);
+            co_await ringo::io::close(p.b);
         }
     }, opts);
 }

@@ -15,8 +15,8 @@ using ringo::Task;
 namespace {
 
 // Closes what is left of a pair through ringo, which may have registered it.
-Task<> close_pair(std::array<int, 2> p) {
-    for (int fd : p)
+Task<> close_pair(ringo::test::Pair p) {
+    for (int fd : {p.a, p.b})
         if (fd >= 0) co_await ringo::io::close(fd);
 }
 
@@ -33,18 +33,18 @@ TEST_CASE("sendmsg gathers and recvmsg scatters, byte-exact", "[engine][msg]") {
     ringo::test::FdLeakCheck fds;
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
-        auto p = ringo::test::stream_socketpair();
+        auto p = ringo::test::socket_pair();
         std::string head = "ringo ", body = "scatter-gather";
         iovec out[2] = {{head.data(), head.size()}, {body.data(), body.size()}};
         auto m = gather(out, 2);
-        auto sent = co_await ringo::io::sendmsg(p[0], &m);
+        auto sent = co_await ringo::io::sendmsg(p.a, &m);
         REQUIRE(sent.has_value());
         CHECK(*sent == head.size() + body.size());
 
         char x[4], y[64];
         iovec in[2] = {{x, sizeof x}, {y, sizeof y}};
         auto r = gather(in, 2);
-        auto got = co_await ringo::io::recvmsg(p[1], &r);
+        auto got = co_await ringo::io::recvmsg(p.b, &r);
         REQUIRE(got.has_value());
         REQUIRE(*got == head.size() + body.size());
         CHECK(std::string(x, 4) + std::string(y, *got - 4) == head + body);
@@ -56,7 +56,7 @@ TEST_CASE("a recvmsg on an empty socket parks and completes when data arrives", 
     ringo::test::FdLeakCheck fds;
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
-        auto p = ringo::test::stream_socketpair();
+        auto p = ringo::test::socket_pair();
         auto reader = ringo::spawn([](int fd) -> Task<std::string> {
             char buf[16];
             iovec in{buf, sizeof buf};
@@ -64,12 +64,12 @@ TEST_CASE("a recvmsg on an empty socket parks and completes when data arrives", 
             auto n = co_await ringo::io::recvmsg(fd, &m);
             if (!n) co_return "error: " + n.message();
             co_return std::string(buf, *n);
-        }(p[1]));
+        }(p.b));
         co_await ringo::yield();  // the reader finds nothing and parks
         std::string word = "late";
         iovec out{word.data(), word.size()};
         auto m = gather(&out, 1);
-        auto sent = co_await ringo::io::sendmsg(p[0], &m);
+        auto sent = co_await ringo::io::sendmsg(p.a, &m);
         REQUIRE(sent.has_value());
         auto got = co_await reader;
         REQUIRE(got.has_value());
@@ -82,12 +82,12 @@ TEST_CASE("sendmsg to a closed peer fails with EPIPE and raises no SIGPIPE", "[e
     ringo::test::FdLeakCheck fds;
     auto backend = GENERATE(from_range(ringo::test::backends()));
     ringo::test::run(backend, [&]() -> Task<> {
-        auto p = ringo::test::stream_socketpair();
-        co_await ringo::io::close(std::exchange(p[1], -1));
+        auto p = ringo::test::socket_pair();
+        co_await ringo::io::close(std::exchange(p.b, -1));
         char byte = 'x';
         iovec out{&byte, 1};
         auto m = gather(&out, 1);
-        auto sent = co_await ringo::io::sendmsg(p[0], &m);
+        auto sent = co_await ringo::io::sendmsg(p.a, &m);
         REQUIRE_FALSE(sent.has_value());
         CHECK(sent.error() == std::errc::broken_pipe);
         CHECK(sent.error_info().context() == "sendmsg");

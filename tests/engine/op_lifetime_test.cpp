@@ -56,9 +56,9 @@ struct Fd {
 struct Pair {
     int a = -1, b = -1;
     Pair() {
-        auto sv = ringo::test::stream_socketpair();
-        a = sv[0];
-        b = sv[1];
+        auto p = ringo::test::socket_pair();
+        a = p.a;
+        b = p.b;
     }
     ~Pair() {
         ::close(a);
@@ -101,9 +101,8 @@ TEST_CASE("an abandoned accept closes the connection it got too late", "[engine]
     auto multishot = GENERATE(true, false);
     auto opts = ringo::test::options_for(backend);
     opts.multishot_accept = multishot;
-    auto raw = ringo::test::raw_loopback_listener(64);
-    Fd l(raw.fd);
-    sockaddr_in a = raw.addr;
+    sockaddr_in a{};
+    Fd l(ringo::test::tcp_listener(a));
     socklen_t len = sizeof a;
     ringo::test::run(backend, [&]() -> Task<> {
         for (int round = 0; round < 20; ++round) {

@@ -44,13 +44,13 @@ struct FullListener {
     int filler = -1;
     SocketAddr addr;
     FullListener() {
-        auto raw = ringo::test::raw_loopback_listener(0);
-        fd = raw.fd;
-        addr = SocketAddr::v4_loopback(ntohs(raw.addr.sin_port));
+        sockaddr_in a{};
+        fd = ringo::test::tcp_listener(a, 0);
+        addr = SocketAddr::v4_loopback(ntohs(a.sin_port));
         filler = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         REQUIRE(filler >= 0);
         // Blocking: returns once established, holding the queue's one place.
-        REQUIRE(::connect(filler, reinterpret_cast<const sockaddr*>(&raw.addr), sizeof raw.addr) == 0);
+        REQUIRE(::connect(filler, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
     }
     ~FullListener() {
         ::close(filler);

@@ -40,23 +40,23 @@ int open_fd_count() {
     return n;
 }
 
-std::array<int, 2> stream_socketpair() {
-    std::array<int, 2> sv{-1, -1};
-    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv.data()) == 0);
-    return sv;
+Pair socket_pair() {
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
+    return {sv[0], sv[1]};
 }
 
-RawListener raw_loopback_listener(int backlog) {
-    RawListener l;
-    l.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    REQUIRE(l.fd >= 0);
-    l.addr.sin_family = AF_INET;
-    l.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof l.addr;
-    REQUIRE(::bind(l.fd, reinterpret_cast<sockaddr*>(&l.addr), len) == 0);
-    REQUIRE(::listen(l.fd, backlog) == 0);
-    REQUIRE(::getsockname(l.fd, reinterpret_cast<sockaddr*>(&l.addr), &len) == 0);
-    return l;
+int tcp_listener(sockaddr_in& addr, int backlog) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    addr = {};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    REQUIRE(::listen(fd, backlog) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    return fd;
 }
 
 std::vector<std::byte> random_bytes(std::size_t n, std::uint32_t seed) {

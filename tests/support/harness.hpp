@@ -16,7 +16,6 @@
 
 #include <netinet/in.h>
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -46,18 +45,18 @@ void run(Backend b, F&& make) {
 // Open file descriptors of this process (from /proc/self/fd).
 int open_fd_count();
 
-// A connected AF_UNIX stream pair, non-blocking and close-on-exec, as every
-// ringo op expects; fails the test if the kernel refuses.
-std::array<int, 2> stream_socketpair();
-
-// A plain loopback TCP listener, outside ringo, on a free port: for tests
-// that need the kernel's own behaviour (a full accept queue, an accept
-// abandoned mid-flight). The caller closes fd.
-struct RawListener {
-    int fd = -1;
-    sockaddr_in addr{};
+// Plain sockets for tests that drive raw fds or need the kernel's own
+// behaviour (a full accept queue): non-blocking and close-on-exec, as every
+// ringo op expects; each fails the test if the kernel refuses.
+struct Pair {
+    int a = -1;
+    int b = -1;
 };
-RawListener raw_loopback_listener(int backlog);
+// A connected AF_UNIX stream pair.
+Pair socket_pair();
+// A TCP listener on 127.0.0.1 and an ephemeral port, with the given
+// backlog; addr receives its address.
+int tcp_listener(sockaddr_in& addr, int backlog = 64);
 
 // Checks at scope exit that no fd was leaked.
 class FdLeakCheck {
