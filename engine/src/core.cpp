@@ -59,6 +59,7 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
     // A close always runs: it is how a cancelled task releases its fd, and
     // refusing it would leak the fd.
     const bool cleanup = op->kind == OpKind::close;
+    if (cleanup) cancel_held_ops(op->fd);
     CancelReason reason = current_scope && !cleanup ? current_scope->effective_reason() : CancelReason::none;
     if (reason == CancelReason::none && stopping_ && !cleanup) reason = CancelReason::canceled;
     int early = 0;
@@ -129,6 +130,7 @@ void Core::clear_owner(Op* op) noexcept {
 }
 
 void Core::start_detached(Op* op) noexcept {
+    if (op->kind == OpKind::close) cancel_held_ops(op->fd);
     op->abandoned = true;
     op->state = OpState::in_flight;
     ++stats_.submitted[static_cast<std::size_t>(op->kind)];
@@ -342,6 +344,19 @@ void Core::unlink_buffer_waiter(Op* op) noexcept {
     }
     op->next = nullptr;
     op->waiting_for_buffer = false;
+}
+
+// Close cancels first, wherever an op waits: the backend cancels what the
+// kernel or a poll descriptor holds, and this cancels what the core holds
+// (reads parked for a buffer), so no op outlives its file and later runs on
+// the next file given the same number. Deferred reads are the backend's:
+// each keeps a per-number stamp it checks at the restart.
+void Core::cancel_held_ops(int fd) noexcept {
+    for (Op* op = buf_waiters_head_; op;) {
+        Op* next = op->next;
+        if (op->fd == fd) cancel(op, CancelReason::canceled);
+        op = next;
+    }
 }
 
 void Core::deliver_readable(Op& op) noexcept {

@@ -111,6 +111,7 @@ private:
     bool settle_pooled(Op& op, int result) noexcept;
     void grow_buffers() noexcept;
     void unlink_buffer_waiter(Op* op) noexcept;
+    void cancel_held_ops(int fd) noexcept;
     void restart_buffer_waiters() noexcept;
     void park_for_buffer(Op& op) noexcept;
     bool finish(Op& op, int result, std::uint32_t flags) noexcept;

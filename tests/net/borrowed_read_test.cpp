@@ -31,30 +31,13 @@ using ringo::test::listen_any;
 
 namespace {
 
-// A backend, and on io_uring whether the buffer ring is switched off.
-struct Variant {
-    ringo::Backend backend;
-    bool buf_ring;
-};
+using Variant = ringo::test::ReadVariant;
+using ringo::test::describe;
 
-std::vector<Variant> variants() {
-    std::vector<Variant> v;
-    for (auto b : ringo::test::backends()) {
-        v.push_back({b, true});
-        if (b == ringo::Backend::uring) v.push_back({b, false});
-    }
-    return v;
-}
+std::vector<Variant> variants() { return ringo::test::read_variants(); }
 
 ringo::RuntimeOptions options(Variant v, ringo::ReadBufferOptions buffers = {}) {
-    auto o = ringo::test::options_for(v.backend);
-    o.read_buffers = buffers;
-    if (!v.buf_ring) o.disable = "buf_ring";
-    return o;
-}
-
-std::string describe(Variant v) {
-    return std::string(ringo::backend_name(v.backend)) + (v.buf_ring ? "" : " without buf_ring");
+    return ringo::test::read_options(v, buffers);
 }
 
 // The echo a user writes with borrowed reads.

@@ -1,10 +1,16 @@
 #include "tcp_support.hpp"
 
+#include "harness.hpp"
+
+#include <ringo/engine/io.hpp>
 #include <ringo/engine/spawn.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <vector>
+
+#include <cerrno>
+#include <sys/socket.h>
 
 namespace ringo::test {
 
@@ -36,6 +42,38 @@ Task<StreamPair> connected_pair(net::TcpListener& l) {
     auto s = co_await l.accept();
     REQUIRE(s.has_value());
     co_return StreamPair{std::move(*c), std::move(*s)};
+}
+
+std::vector<ReadVariant> read_variants() {
+    std::vector<ReadVariant> v;
+    for (auto b : backends()) {
+        v.push_back({b, true});
+        if (b == Backend::uring) v.push_back({b, false});
+    }
+    return v;
+}
+
+RuntimeOptions read_options(ReadVariant v, ReadBufferOptions buffers) {
+    auto o = options_for(v.backend);
+    o.read_buffers = buffers;
+    if (!v.buf_ring) o.disable = "buf_ring";
+    return o;
+}
+
+std::string describe(ReadVariant v) {
+    return std::string(backend_name(v.backend)) + (v.buf_ring ? "" : " without buf_ring");
+}
+
+int raw_tcp_socket() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    io::opened(fd);
+    return fd;
+}
+
+void raw_connect(int fd, const net::SocketAddr& to) {
+    int r = ::connect(fd, to.data(), to.size());
+    REQUIRE((r == 0 || errno == EINPROGRESS));
 }
 
 }  // namespace ringo::test

@@ -2,11 +2,14 @@
 // its address, and a connected (client, server) pair.
 #pragma once
 
+#include <ringo/engine/runtime_options.hpp>
 #include <ringo/engine/task.hpp>
 #include <ringo/net/tcp_listener.hpp>
 #include <ringo/net/tcp_stream.hpp>
 
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace ringo::test {
 
@@ -23,5 +26,22 @@ Task<> serve_each(net::TcpListener& l, int count, Task<> (*handler)(net::TcpStre
 
 // Connects to l and accepts that connection; fails the test if either fails.
 Task<StreamPair> connected_pair(net::TcpListener& l);
+
+// Where borrowed reads can run: every backend, and on io_uring both with
+// the provided-buffer ring and without it (the poll-then-recv path older
+// kernels get).
+struct ReadVariant {
+    Backend backend;
+    bool buf_ring;
+};
+std::vector<ReadVariant> read_variants();
+RuntimeOptions read_options(ReadVariant v, ReadBufferOptions buffers = {});
+std::string describe(ReadVariant v);
+
+// A plain non-blocking TCP socket, and a connect(2) of it done in place
+// (loopback completes at once): for tests that must choose when a socket
+// takes its fd number and when its connection reaches the listener.
+int raw_tcp_socket();
+void raw_connect(int fd, const net::SocketAddr& to);
 
 }  // namespace ringo::test
