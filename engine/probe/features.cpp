@@ -3,6 +3,8 @@
 // ringo-probe --require, --json keys): rename none, only add.
 #include <ringo/engine/feature.hpp>
 
+#include "../src/quote.hpp"
+
 #include <array>
 
 namespace ringo {
@@ -105,9 +107,10 @@ Result<FeatureSet> parse_feature_list(std::string_view list) {
         } else if (auto f = parse_feature(item)) {
             set.add(*f);
         } else {
-            return Error(
-                std::make_error_code(std::errc::invalid_argument),
-                "unknown feature \"" + std::string(item) + "\" (valid: all, " + valid_feature_names() + ")");
+            // item is the user's text: quoted, so a control byte or a
+            // 10 KB entry cannot reach a terminal or log raw.
+            return Error(std::make_error_code(std::errc::invalid_argument),
+                         "unknown feature " + detail::quoted(item) + " (valid: all, " + valid_feature_names() + ")");
         }
     }
     return set;

@@ -1,5 +1,7 @@
 #include "backend_factory.hpp"
 
+#include "quote.hpp"
+
 #include "../uring/uring_backend.hpp"
 
 #include <ringo/engine/probe.hpp>
@@ -26,6 +28,12 @@ Result<std::unique_ptr<IoBackend>> make_epoll(Core& core, const RuntimeOptions& 
 
 }  // namespace
 
+Result<Backend> backend_from_env(std::string_view value) {
+    if (auto parsed = parse_backend(value)) return *parsed;
+    return Error(std::make_error_code(std::errc::invalid_argument),
+                 "RINGO_BACKEND=" + quoted(value) + ": expected uring, epoll or auto");
+}
+
 Result<std::unique_ptr<IoBackend>> make_backend(Core& core, const RuntimeOptions& options,
                                                 std::string& fallback_reason) {
     // Checked even for epoll, so a misspelt name fails wherever it is used.
@@ -34,10 +42,8 @@ Result<std::unique_ptr<IoBackend>> make_backend(Core& core, const RuntimeOptions
     Backend want = options.backend;
     if (want == Backend::automatic) {
         if (const char* env = std::getenv("RINGO_BACKEND"); env && *env) {
-            auto parsed = parse_backend(env);
-            if (!parsed)
-                return Error(std::make_error_code(std::errc::invalid_argument),
-                             std::string("RINGO_BACKEND=") + env + ": expected uring, epoll or auto");
+            auto parsed = backend_from_env(env);
+            if (!parsed) return parsed.error_info();
             want = *parsed;
         }
     }

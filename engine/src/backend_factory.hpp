@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace ringo::detail {
 
@@ -20,5 +21,9 @@ class Core;
 // unknown name in RuntimeOptions::disable or RINGO_DISABLE.
 Result<std::unique_ptr<IoBackend>> make_backend(Core& core, const RuntimeOptions& options,
                                                 std::string& fallback_reason);
+
+// RINGO_BACKEND's value read as make_backend reads it: parse_backend, or
+// invalid_argument with the value quoted (detail::quoted). Pure, for the fuzzer.
+Result<Backend> backend_from_env(std::string_view value);
 
 }  // namespace ringo::detail

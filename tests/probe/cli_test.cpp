@@ -116,7 +116,7 @@ TEST_CASE("ringo-probe usage errors exit 2; --help and --version exit 0", "[prob
     CHECK(run_program(exe, {"--json", "--header"}).exit_code == 2);
     auto bad_env = run_program(exe, {}, {{"RINGO_DISABLE", "multishot_acept"}});
     CHECK(bad_env.exit_code == 2);
-    CHECK(contains(bad_env.err, "RINGO_DISABLE=multishot_acept"));
+    CHECK(contains(bad_env.err, "RINGO_DISABLE=\"multishot_acept\""));
 
     auto help = run_program(exe, {"--help"});
     CHECK(help.exit_code == 0);
