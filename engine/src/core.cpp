@@ -17,7 +17,15 @@ thread_local Core* tls_core = nullptr;
 namespace {
 // Resumes handed out per turn before the loop looks at the kernel again, so
 // a burst of ready tasks cannot starve I/O.
-constexpr int max_resumes_per_turn = 1024;
+constexpr std::size_t max_resumes_per_turn = 1024;
+// Accept back-off for want of fds (Go's accept loop: 5 ms doubling to 1 s).
+constexpr std::int64_t accept_backoff_first_ns = 5'000'000;
+constexpr std::int64_t accept_backoff_max_ns = 1'000'000'000;
+constexpr std::uint8_t accept_backoff_max_level = 8;  // 5 ms << 8 > 1 s
+
+bool is_fd_exhaustion(int result) noexcept {
+    return result == -EMFILE || result == -ENFILE || result == -ENOBUFS || result == -ENOMEM;
+}
 
 bool is_user_kind(OpKind k) noexcept { return k == OpKind::timeout || k == OpKind::wait; }
 }  // namespace
@@ -71,17 +79,12 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
         early = prepare_pooled(*op);
     if (early != 0) {
         op->result = early;
-        op->state = OpState::done;
-        clear_owner(op);  // e.g. a join's wait op: its task must not complete it later
-        ++stats_.completed[static_cast<std::size_t>(op->kind)];
-        ++stats_.ops_inline;
-        return false;
+        return done_inline(op);
     }
 
     op->state = OpState::in_flight;
     if (is_user_kind(op->kind)) {
-        start_user_op(op);
-        if (op->state == OpState::done) return false;
+        if (!start_user_op(op)) return done_inline(op);
     } else {
         bool done = false;
         if (op->kind == OpKind::recv_pooled && buf_waiters_head_) {
@@ -92,12 +95,9 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
         } else {
             done = backend_->start(*op);
         }
-        if (done && !(op->kind == OpKind::recv_pooled && settle_pooled(*op, op->result))) {
-            op->state = OpState::done;
-            ++stats_.completed[static_cast<std::size_t>(op->kind)];
-            ++stats_.ops_inline;
-            return false;
-        }
+        if (done && !(op->kind == OpKind::recv_pooled && settle_pooled(*op, op->result)) &&
+            !(op->kind == OpKind::accept && hold_for_backoff(*op, op->result)))
+            return done_inline(op);
         ++kernel_in_flight_;  // in flight, or parked until a buffer is free
         if (op->deadline_ns != 0) {
             try {
@@ -109,6 +109,20 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
         }
     }
     if (op->scope) op->scope->current_op = op;
+    return true;
+}
+
+// An op that completed during start. The task usually runs on at once; when
+// this resume has spent its budget on such ops, it is queued behind
+// everything else instead, and the loop gets to turn.
+bool Core::done_inline(Op* op) noexcept {
+    op->state = OpState::done;
+    clear_owner(op);  // e.g. a join's wait op: its task must not complete it later
+    ++stats_.completed[static_cast<std::size_t>(op->kind)];
+    ++stats_.ops_inline;
+    if (!op->waiter || --budget_ > 0) return false;
+    ++stats_.coop_yields;
+    ready_.push({op->waiter, op->scope});
     return true;
 }
 
@@ -142,33 +156,23 @@ void Core::start_detached(Op* op) noexcept {
     ++kernel_in_flight_;
 }
 
-void Core::start_user_op(Op* op) noexcept {
-    if (op->kind == OpKind::timeout) {
-        if (op->deadline_ns <= now_ns() && !(op->hints & op_hint::after_poll)) {
-            op->result = 0;
-            op->state = OpState::done;
-            ++stats_.completed[static_cast<std::size_t>(op->kind)];
-            ++stats_.ops_inline;
-            return;
-        }
-        try {
-            timers_.push(op);
-        } catch (...) {
-            op->result = -ENOMEM;
-            op->state = OpState::done;
-        }
-        return;
+// False when the op completed at once (op.result says how).
+bool Core::start_user_op(Op* op) noexcept {
+    if (op->kind == OpKind::timeout && op->deadline_ns <= now_ns() && !(op->hints & op_hint::after_poll)) {
+        op->result = 0;
+        return false;
     }
     // wait: completed by whoever it waits for (see spawn.cpp); a deadline
     // bounds it like any op.
-    if (op->deadline_ns != 0) {
+    if (op->kind == OpKind::timeout || op->deadline_ns != 0) {
         try {
             timers_.push(op);
         } catch (...) {
             op->result = -ENOMEM;
-            op->state = OpState::done;
+            return false;
         }
     }
+    return true;
 }
 
 void Core::complete(Op& op, int result, std::uint32_t flags) noexcept {
@@ -180,6 +184,11 @@ void Core::complete(Op& op, int result, std::uint32_t flags) noexcept {
 // The final completion's bookkeeping. True when the waiter is to be resumed.
 bool Core::finish(Op& op, int result, std::uint32_t flags) noexcept {
     if (op.kind == OpKind::recv_pooled && settle_pooled(op, result)) return false;  // parked, still in flight
+    if (op.kind == OpKind::accept && hold_for_backoff(op, result)) {
+        timers_.remove(&op);
+        if (arm_backoff_timer(op)) return false;
+    }
+    op.backing_off = false;
     if (!is_user_kind(op.kind)) --kernel_in_flight_;
     ++stats_.completed[static_cast<std::size_t>(op.kind)];
     timers_.remove(&op);
@@ -218,6 +227,11 @@ void Core::cancel(Op* op, CancelReason reason) noexcept {
         complete(*op, -ECANCELED, 0);
         return;
     }
+    if (op->backing_off) {  // nor of a held accept
+        unlink_backoff(*op);
+        complete(*op, -ECANCELED, 0);
+        return;
+    }
     if (is_user_kind(op->kind)) cancel_user_op(op, reason);
     else backend_->cancel(*op);
 }
@@ -237,7 +251,7 @@ void Core::abandon(Op* op) noexcept {
         complete(*op, -ECANCELED, 0);  // frees the slot
         return;
     }
-    if (op->waiting_for_buffer || op->read_deferred) {
+    if (op->waiting_for_buffer || op->read_deferred || op->backing_off) {
         // Held by the core, not the kernel: cancelling completes it at once,
         // which frees the slot (a deferred entry then finds it moved on).
         cancel(op, CancelReason::canceled);
@@ -352,11 +366,76 @@ void Core::unlink_buffer_waiter(Op* op) noexcept {
 // the next file given the same number. Deferred reads are the backend's:
 // each keeps a per-number stamp it checks at the restart.
 void Core::cancel_held_ops(int fd) noexcept {
-    for (Op* op = buf_waiters_head_; op;) {
-        Op* next = op->next;
-        if (op->fd == fd) cancel(op, CancelReason::canceled);
-        op = next;
+    for (Op* list : {buf_waiters_head_, backoff_head_}) {
+        for (Op* op = list; op;) {
+            Op* next = op->next;
+            if (op->fd == fd) cancel(op, CancelReason::canceled);
+            op = next;
+        }
     }
+    // A new file will get this number: it starts with no back-off.
+    if (fd >= 0 && static_cast<std::size_t>(fd) < backoff_level_.size()) backoff_level_[fd] = 0;
+}
+
+// --- accept back-off -------------------------------------------------------
+//
+// An accept that fails for want of fds would fail again at once: a loop
+// that reports it and accepts again would spin, and multishot accept would
+// keep taking fds the program cannot use. So the failure is held here, in
+// flight and cancellable, for the listener's back-off (5 ms, doubling per
+// consecutive failure, at most 1 s), and only then returned: the program
+// sees one error per back-off and retries when fds may be back. A success
+// resets the listener's level.
+
+bool Core::hold_for_backoff(Op& op, int result) noexcept {
+    const auto i = static_cast<std::size_t>(op.fd);
+    if (op.fd < 0) return false;
+    if (result >= 0) {
+        if (i < backoff_level_.size()) backoff_level_[i] = 0;
+        return false;
+    }
+    if (!is_fd_exhaustion(result) || op.backing_off || op.abandoned || op.cancel_reason != CancelReason::none)
+        return false;
+    if (i >= backoff_level_.size()) {
+        try {
+            backoff_level_.resize(std::max<std::size_t>(i + 1, backoff_level_.size() * 2));
+        } catch (...) {
+            return false;  // no memory for the level: fail at once
+        }
+    }
+    const std::uint8_t level = backoff_level_[i];
+    if (level < accept_backoff_max_level) backoff_level_[i] = level + 1;
+    const std::int64_t delay = std::min(accept_backoff_first_ns << level, accept_backoff_max_ns);
+    const std::int64_t until = now_ns() + delay;
+    // The op's own deadline, if sooner, still ends the wait (with the error).
+    op.deadline_ns = op.deadline_ns != 0 ? std::min(op.deadline_ns, until) : until;
+    op.result = result;
+    op.backing_off = true;
+    op.next = backoff_head_;
+    backoff_head_ = &op;
+    ++stats_.accept_backoffs;
+    return true;
+}
+
+bool Core::arm_backoff_timer(Op& op) noexcept {
+    try {
+        timers_.push(&op);
+        return true;
+    } catch (...) {
+        unlink_backoff(op);
+        return false;
+    }
+}
+
+// Leaves op.backing_off set: finish() sees it, returns the held error
+// instead of holding it again, and clears it.
+void Core::unlink_backoff(Op& op) noexcept {
+    for (Op** p = &backoff_head_; *p; p = &(*p)->next) {
+        if (*p != &op) continue;
+        *p = op.next;
+        break;
+    }
+    op.next = nullptr;
 }
 
 void Core::deliver_readable(Op& op) noexcept {
@@ -397,8 +476,13 @@ void Core::restart_buffer_waiters() noexcept {
 // --- loop ------------------------------------------------------------------
 
 void Core::run_ready() {
-    for (int n = 0; n < max_resumes_per_turn && !ready_.empty(); ++n) {
+    // Only what was ready when the turn began: what these resumes make ready
+    // (a task that spent its budget, a waiter it signalled) runs after the
+    // kernel and the timers have had their turn, so no chain of work that
+    // completes in place can keep them waiting.
+    for (std::size_t n = std::min(ready_.size(), max_resumes_per_turn); n > 0; --n) {
         auto item = ready_.pop();
+        budget_ = coop_budget;
         if (!item.handle) {
             Op* op = run_deferred_read(item.deferred_read);
             if (!op) continue;
@@ -427,8 +511,14 @@ void Core::fire_timers() noexcept {
     while (!timers_.empty() && timers_.top()->deadline_ns <= now) {
         Op* op = timers_.top();
         timers_.remove(op);
-        if (op->kind == OpKind::timeout) complete(*op, 0, 0);
-        else cancel(op, CancelReason::timed_out);
+        if (op->kind == OpKind::timeout) {
+            complete(*op, 0, 0);
+        } else if (op->backing_off) {
+            unlink_backoff(*op);
+            complete(*op, op->result, 0);
+        } else {
+            cancel(op, CancelReason::timed_out);
+        }
     }
 }
 

@@ -29,6 +29,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ringo {
 class Runtime;
@@ -102,7 +103,11 @@ private:
     void run_ready();
     void fire_timers() noexcept;
     std::int64_t wait_timeout() noexcept;
-    void start_user_op(Op* op) noexcept;
+    bool start_user_op(Op* op) noexcept;
+    bool done_inline(Op* op) noexcept;
+    bool hold_for_backoff(Op& op, int result) noexcept;
+    bool arm_backoff_timer(Op& op) noexcept;
+    void unlink_backoff(Op& op) noexcept;
     void clear_owner(Op* op) noexcept;
     bool reserve_ready() noexcept;
     void cancel_user_op(Op* op, CancelReason reason) noexcept;
@@ -132,6 +137,16 @@ private:
     // Pooled reads that found no free buffer, in arrival order (Op::next).
     Op* buf_waiters_head_ = nullptr;
     Op* buf_waiters_tail_ = nullptr;
+    // Accepts held for their listener's back-off (Op::next), and each
+    // listener fd's back-off level: consecutive failures for want of fds.
+    Op* backoff_head_ = nullptr;
+    std::vector<std::uint8_t> backoff_level_;
+    // Ops one resume of a task may complete in place before the task goes
+    // to the back of the queue (tokio's coop budget is 128 too): a
+    // connection whose socket always holds data, or an accept that fails at
+    // once, would otherwise keep its task running and the loop from turning.
+    static constexpr int coop_budget = 128;
+    int budget_ = coop_budget;  // what the running resume has left
     std::atomic<bool> stop_requested_{false};
     bool stopping_ = false;
     const bool* root_done_ = nullptr;

@@ -124,6 +124,9 @@ struct Op {
     std::int32_t buf_id = -1;
     bool waiting_for_buffer = false;  // parked in the core until one is free
     bool read_deferred = false;       // readable; the read runs when its task is resumed
+    // An accept that failed for want of fds (EMFILE, ENFILE, ENOBUFS,
+    // ENOMEM), held in the core until its listener's back-off has passed.
+    bool backing_off = false;
 };
 
 }  // namespace detail

@@ -18,6 +18,12 @@ struct Stats {
     std::uint64_t tasks_spawned = 0;
     std::uint64_t ops_canceled = 0;     // cancel requests issued
     std::uint64_t ops_inline = 0;       // ops that completed without suspending
+    // Times a task had its cooperative budget spent by ops that completed in
+    // place, and was sent to the back of the queue instead of running on.
+    std::uint64_t coop_yields = 0;
+    // Accepts that failed for want of fds and were held for the listener's
+    // back-off (5 ms doubling to 1 s) before returning their error.
+    std::uint64_t accept_backoffs = 0;
     // Borrowed reads (ReadBufferOptions): times a read found no free buffer
     // and waited for one, and, at the moment stats() was taken, buffers in
     // circulation and lent out.
