@@ -71,8 +71,10 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
     CancelReason reason = current_scope && !cleanup ? current_scope->effective_reason() : CancelReason::none;
     if (reason == CancelReason::none && stopping_ && !cleanup) reason = CancelReason::canceled;
     int early = 0;
-    if (reason != CancelReason::none)
+    if (reason != CancelReason::none) {
         early = reason == CancelReason::timed_out ? err_deadline : -ECANCELED;
+        mark_cut(current_scope);
+    }
     else if (op->deadline_ns != 0 && op->kind != OpKind::timeout && op->deadline_ns <= now_ns())
         early = err_deadline;
     else if (op->kind == OpKind::recv_pooled)
@@ -522,6 +524,10 @@ void Core::fire_timers() noexcept {
     }
 }
 
+namespace {
+bool is_transient_wait_error(int r) noexcept { return r == -EINTR || r == -ETIME || r == -EAGAIN || r == -EBUSY; }
+}  // namespace
+
 void Core::turn() {
     ++stats_.loop_turns;
     if (stop_requested_.load(std::memory_order_acquire) && !stopping_) {
@@ -530,17 +536,34 @@ void Core::turn() {
     }
     restart_buffer_waiters();
     run_ready();
+    // Stopping, and nothing the loop could still deliver: a task suspended
+    // on something the runtime cannot cancel (a user's awaitable) would
+    // keep block_on waiting for ever.
+    if (stopping_ && !can_progress()) {
+        stalled_ = true;
+        return;
+    }
     int r = backend_->poll(wait_timeout());
-    if (r < 0 && r != -EINTR && r != -ETIME && r != -EAGAIN && r != -EBUSY) {
-        // A wait that keeps failing would spin: say so, and stop.
+    if (r < 0 && !is_transient_wait_error(r)) {
+        // The kernel wait cannot work any more (a ring used from a thread
+        // it does not belong to, say): every later turn would fail the same
+        // way, so the loop ends here and block_on reports it.
+        wait_error_ = -r;
         log(fmt::format("ringo: {} wait failed: {}; stopping", backend_->name(), std::strerror(-r)));
-        request_stop();
+        return;
     }
     fire_timers();
 }
 
+bool Core::can_progress() const noexcept {
+    // Timers that resume someone count; deadline scopes' own timers do not
+    // (every scope has been cancelled by then).
+    return kernel_in_flight_ > 0 || !ready_.empty() || timers_.any([](const Op& op) { return bool(op.waiter); });
+}
+
 void Core::drain() {
     stopping_ = true;
+    root_done_ = nullptr;  // it no longer cuts the waits short: that would spin
     for (auto* t = tasks_; t; t = t->next) cancel_scope(&t->scope, CancelReason::canceled);
     while (live_tasks_ > 0 || kernel_in_flight_ > 0 || !ready_.empty()) {
         // Ops of tasks suspended on nothing the runtime can cancel keep the
@@ -548,18 +571,26 @@ void Core::drain() {
         for (auto* t = tasks_; t; t = t->next) cancel_scope(&t->scope, CancelReason::canceled);
         run_ready();
         restart_buffer_waiters();
-        if (live_tasks_ == 0 && kernel_in_flight_ == 0 && ready_.empty()) break;
-        if (kernel_in_flight_ == 0 && ready_.empty() && timers_.empty()) break;  // nothing can progress
+        if (!can_progress()) break;
         int r = backend_->poll(wait_timeout());
-        if (r < 0 && r != -EINTR && r != -ETIME && r != -EAGAIN && r != -EBUSY) break;
+        if (r < 0 && !is_transient_wait_error(r)) break;
         fire_timers();
     }
     stopping_ = false;
-    root_done_ = nullptr;
+    stalled_ = false;
     stop_requested_.store(false, std::memory_order_relaxed);
 }
 
+void Core::enter() noexcept {
+    // A stop() that came while no block_on ran is not this one's.
+    stop_requested_.store(false, std::memory_order_relaxed);
+    running_.store(true, std::memory_order_release);
+}
+
+void Core::leave() noexcept { running_.store(false, std::memory_order_release); }
+
 void Core::request_stop() noexcept {
+    if (!running_.load(std::memory_order_acquire)) return;
     stop_requested_.store(true, std::memory_order_release);
     if (backend_) backend_->wake();
 }
@@ -592,7 +623,18 @@ void Core::cancel_scope(CancelScope* scope, CancelReason reason) noexcept {
     // Only the innermost active scope has code waiting on an op.
     CancelScope* s = scope;
     while (s->child) s = s->child;
-    if (s->current_op) cancel(s->current_op, reason);
+    if (s->current_op) {
+        scope->cut = true;
+        cancel(s->current_op, reason);
+    }
+}
+
+void Core::mark_cut(CancelScope* scope) noexcept {
+    for (auto* s = scope; s; s = s->parent) {
+        if (s->reason == CancelReason::none) continue;
+        s->cut = true;
+        return;
+    }
 }
 
 void Core::destroy_leftover_tasks() noexcept {

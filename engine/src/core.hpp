@@ -79,7 +79,15 @@ public:
     // The ready queue always has room for one entry per op slot and per
     // live task, so queuing a waiter never allocates, and never fails.
     void schedule(std::coroutine_handle<> h, CancelScope* scope) noexcept { ready_.push({h, scope}); }
+    // Ignored while no block_on runs: a stray stop() must not end the next.
     void request_stop() noexcept;
+    // block_on begins and ends on this thread.
+    void enter() noexcept;
+    void leave() noexcept;
+    // The loop cannot go on: the kernel wait failed for good (wait_error()
+    // says how), or stop() left only tasks waiting on what nothing delivers.
+    bool halted() const noexcept { return wait_error_ != 0 || stalled_; }
+    int wait_error() const noexcept { return wait_error_; }
     // block_on's task: once it is done, the loop stops waiting on the kernel.
     void set_root(const bool* root_done) noexcept { root_done_ = root_done; }
     bool stopping() const noexcept { return stopping_; }
@@ -89,6 +97,8 @@ public:
     bool add_task(SpawnStateBase* st) noexcept;
     void remove_task(SpawnStateBase* st) noexcept;
     void cancel_scope(CancelScope* scope, CancelReason reason) noexcept;
+    // The nearest cancelled scope from `scope` up refused an op.
+    void mark_cut(CancelScope* scope) noexcept;
     void report_exception(std::exception_ptr e) noexcept;
     void log(std::string_view line) noexcept;
 
@@ -101,6 +111,7 @@ public:
 private:
     explicit Core(RuntimeOptions options);
     void run_ready();
+    bool can_progress() const noexcept;
     void fire_timers() noexcept;
     std::int64_t wait_timeout() noexcept;
     bool start_user_op(Op* op) noexcept;
@@ -148,6 +159,9 @@ private:
     static constexpr int coop_budget = 128;
     int budget_ = coop_budget;  // what the running resume has left
     std::atomic<bool> stop_requested_{false};
+    std::atomic<bool> running_{false};
+    int wait_error_ = 0;
+    bool stalled_ = false;
     bool stopping_ = false;
     const bool* root_done_ = nullptr;
 

@@ -34,9 +34,23 @@ Result<std::unique_ptr<Runtime>> Runtime::create(RuntimeOptions options) {
 void Runtime::enter() {
     if (detail::tls_core) throw std::logic_error("ringo::Runtime::block_on called from inside a runtime");
     detail::tls_core = core_.get();
+    core_->enter();
 }
 
-void Runtime::leave() noexcept { detail::tls_core = nullptr; }
+void Runtime::leave() noexcept {
+    core_->leave();
+    detail::tls_core = nullptr;
+}
+
+bool Runtime::halted() const noexcept { return core_->halted(); }
+
+void Runtime::throw_unfinished() const {
+    if (int err = core_->wait_error())
+        throw ResultError(Error(errno_code(err), std::string("block_on: the ") + core_->backend().name() +
+                                                     " wait failed, so the loop cannot run"));
+    throw ResultError(Error(errc::operation_canceled,
+                            "block_on: stopped, and the task waits on something the runtime cannot cancel"));
+}
 void Runtime::watch_root(const bool* done) noexcept { core_->set_root(done); }
 void Runtime::turn() { core_->turn(); }
 void Runtime::drain() { core_->drain(); }

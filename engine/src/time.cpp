@@ -30,6 +30,7 @@ DeadlineScope::DeadlineScope(std::int64_t deadline_ns) noexcept : core_(current_
     scope_.parent = parent_;
     if (parent_) parent_->child = &scope_;
     core_->current_scope = &scope_;
+    if (deadline_ns == to_deadline_ns(Clock::time_point::max())) return;  // never: no timer
 
     timer_ = core_->acquire();
     if (!timer_) {

@@ -21,6 +21,13 @@ public:
     void push(Op* op);
     void remove(Op* op) noexcept;
     bool contains(const Op* op) const noexcept { return op->heap_index != UINT32_MAX; }
+    // Whether any armed op satisfies pred; a linear scan, for shutdown.
+    template <class Pred>
+    bool any(Pred pred) const noexcept {
+        for (const Op* op : heap_)
+            if (pred(*op)) return true;
+        return false;
+    }
 
 private:
     void sift_up(std::uint32_t i) noexcept;

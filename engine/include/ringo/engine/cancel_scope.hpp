@@ -15,6 +15,10 @@ struct CancelScope {
     CancelScope* child = nullptr;  // the active nested scope, if any
     Op* current_op = nullptr;      // what the code in this scope waits on
     CancelReason reason = CancelReason::none;
+    // The cancellation reached something: an op in flight was cancelled, or
+    // one started later was refused. A scope cancelled after its code had
+    // already completed has cut nothing (with_timeout keeps the value).
+    bool cut = false;
 
     // The reason this scope or the nearest cancelled ancestor gives.
     CancelReason effective_reason() const noexcept {

@@ -32,7 +32,10 @@ public:
     // Runs task to completion and returns its value (or rethrows). When it
     // returns, every task it spawned has been cancelled and has finished and
     // no operation is in flight. Not reentrant: calling it from inside a
-    // task of any runtime on this thread throws std::logic_error.
+    // task of any runtime on this thread throws std::logic_error. Throws
+    // ResultError when the loop cannot go on: the kernel wait failed for
+    // good (the error says which), or stop() found the task waiting on
+    // something the runtime cannot cancel (operation_canceled).
     template <class T>
     T block_on(Task<T> task) {
         auto handle = enter_and_spawn(std::move(task));
@@ -42,7 +45,8 @@ public:
 
     // Asks block_on to wind down: every task is cancelled (its pending op
     // fails with operation_canceled), and block_on returns once they have
-    // unwound. Safe from any thread and from a signal handler.
+    // unwound. Safe from any thread and from a signal handler. Does nothing
+    // while no block_on runs: it never reaches a later block_on.
     void stop() noexcept;
 
     Backend backend() const noexcept;
@@ -85,11 +89,13 @@ private:
     // Runs loop turns until done() holds, then winds down the other tasks.
     template <class F>
     void run(F done) {
-        while (!done()) turn();
+        while (!done() && !halted()) turn();
         drain();
     }
     void turn();
     void drain();
+    bool halted() const noexcept;
+    [[noreturn]] void throw_unfinished() const;
 
     std::unique_ptr<detail::Core> core_;
 };
@@ -100,6 +106,7 @@ T Runtime::finish(JoinHandle<T> h) {
         Runtime* rt;
         ~Leave() { rt->leave(); }
     } leave_guard{this};
+    if (!h.done()) throw_unfinished();
     // The task is done, so the join completes without suspending.
     auto joiner = std::move(h).operator co_await();
     auto r = joiner.await_resume();

@@ -16,13 +16,28 @@ namespace ringo {
 
 using Clock = std::chrono::steady_clock;
 
+namespace detail {
+// now + d, saturated: a deadline past the clock's range means never
+// (Clock::time_point::max()), a negative d means now. Plain now + d
+// overflows (undefined) for hours::max() and the like, and wrapped into
+// the past: "forever" ended at once.
+template <class Rep, class Period>
+Clock::time_point deadline_after(std::chrono::duration<Rep, Period> d) noexcept {
+    const auto now = Clock::now();
+    if (!(d > std::chrono::duration<Rep, Period>::zero())) return now;
+    using Wide = std::chrono::duration<long double>;
+    if (Wide(d) >= Wide(Clock::time_point::max() - now)) return Clock::time_point::max();
+    return now + std::chrono::duration_cast<Clock::duration>(d);
+}
+}  // namespace detail
+
 // Completes at the deadline; fails with operation_canceled if the task is
 // cancelled first.
 detail::VoidOp sleep_until(Clock::time_point deadline) noexcept;
 
 template <class Rep, class Period>
 detail::VoidOp sleep_for(std::chrono::duration<Rep, Period> d) noexcept {
-    return sleep_until(Clock::now() + std::chrono::duration_cast<Clock::duration>(d));
+    return sleep_until(detail::deadline_after(d));
 }
 
 // Lets the rest of the loop run before the caller goes on (Go's
@@ -44,6 +59,10 @@ public:
     DeadlineScope& operator=(const DeadlineScope&) = delete;
 
     bool expired() const noexcept { return scope_.reason == CancelReason::timed_out; }
+    // Expired while the code inside waited on an op, or started one after:
+    // the deadline cut it short. Not so when it fired in the turn the code
+    // completed, its completion already queued.
+    bool cut_short() const noexcept { return expired() && scope_.cut; }
 
 private:
     Core* core_;
@@ -70,7 +89,11 @@ auto get_awaiter(A&& a) {
 
 // Awaits `awaitable`, cancelling whatever it waits on when the deadline
 // passes. An awaitable that yields Result<T> gives Result<T> (timed_out when
-// the deadline cut it short); any other T gives Result<T>.
+// the deadline cut it short); any other T gives Result<T>: timed_out when
+// the deadline cut short an op the awaitable waited on (or refused one it
+// started after), else the value. A completion that happened wins over the
+// deadline, even in the turn the deadline expired. Clock::time_point::max()
+// means no deadline.
 template <class A>
 auto with_deadline(Clock::time_point deadline, A awaitable)
     -> Task<std::conditional_t<detail::is_result<std::remove_cvref_t<decltype(detail::get_awaiter(std::move(awaitable)).await_resume())>>::value,
@@ -84,18 +107,18 @@ auto with_deadline(Clock::time_point deadline, A awaitable)
         co_return r;
     } else if constexpr (std::is_void_v<Inner>) {
         co_await std::move(awaitable);
-        if (scope.expired()) co_return Result<void>(errc::timed_out, "with_timeout");
+        if (scope.cut_short()) co_return Result<void>(errc::timed_out, "with_timeout");
         co_return Result<void>();
     } else {
         Inner v = co_await std::move(awaitable);
-        if (scope.expired()) co_return Result<Inner>(errc::timed_out, "with_timeout");
+        if (scope.cut_short()) co_return Result<Inner>(errc::timed_out, "with_timeout");
         co_return Result<Inner>(std::move(v));
     }
 }
 
 template <class Rep, class Period, class A>
 auto with_timeout(std::chrono::duration<Rep, Period> d, A awaitable) {
-    return with_deadline(Clock::now() + std::chrono::duration_cast<Clock::duration>(d), std::move(awaitable));
+    return with_deadline(detail::deadline_after(d), std::move(awaitable));
 }
 
 }  // namespace ringo
