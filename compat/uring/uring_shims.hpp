@@ -7,6 +7,9 @@
 
 #include <liburing.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -80,6 +83,14 @@ inline void free_buf_ring(io_uring* ring, io_uring_buf_ring* br, unsigned entrie
     io_uring_unregister_buf_ring(ring, bgid);
     ::munmap(br, entries * sizeof(io_uring_buf));
 #endif
+}
+
+// io_uring_enable_rings: Debian's liburing 2.3 declares it but its shared
+// library does not export it. The register opcode is linux 5.10. Returns 0
+// or -errno, as liburing does.
+inline int enable_rings(io_uring* ring) noexcept {
+    long r = ::syscall(__NR_io_uring_register, ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0);
+    return r < 0 ? -errno : 0;
 }
 
 }  // namespace ringo::compat

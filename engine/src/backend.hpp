@@ -5,6 +5,7 @@
 
 #include <ringo/engine/feature.hpp>
 #include <ringo/engine/op.hpp>
+#include <ringo/engine/result.hpp>
 #include <ringo/engine/runtime_options.hpp>
 
 #include <cstdint>
@@ -55,6 +56,14 @@ public:
     // results get the same treatment inside it. io_uring keeps nothing per
     // fd that could strand an op (a stale hint costs one try at most).
     virtual void fd_opened(int fd) noexcept { (void)fd; }
+
+    // block_on begins on the calling thread (0, or an errno that refuses
+    // it, with thread_error(errno) saying why), and ends there. io_uring
+    // binds a SINGLE_ISSUER ring to the first such thread and registers the
+    // ring fd for the call's duration; epoll needs neither.
+    virtual int enter_thread() noexcept { return 0; }
+    virtual void leave_thread() noexcept {}
+    virtual Error thread_error(int err) const { return Error(errno_code(err), "block_on"); }
 
     // The engine fast paths (ringo/engine/feature.hpp) this instance really
     // uses, fixed at creation. epoll has none.

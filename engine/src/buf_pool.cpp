@@ -7,11 +7,6 @@
 #include <sys/socket.h>
 
 namespace ringo::detail {
-namespace {
-constexpr std::uint32_t max_count = 32768;           // io_uring buffer ring entries
-constexpr std::uint32_t max_size = 1u << 30;
-}  // namespace
-
 BufPool::BufPool(const ReadBufferOptions& o) noexcept
     : size_(o.size), count_(o.count), initial_(std::clamp<std::uint32_t>(o.initial, 1, std::max(o.count, 1u))) {}
 

@@ -26,6 +26,9 @@ namespace ringo::detail {
 
 class BufPool {
 public:
+    static constexpr std::uint32_t max_count = 32768;  // io_uring buffer ring entries
+    static constexpr std::uint32_t max_size = 1u << 30;
+
     explicit BufPool(const ReadBufferOptions& options) noexcept;
     ~BufPool();
     BufPool(const BufPool&) = delete;

@@ -38,7 +38,26 @@ std::int64_t now_ns() noexcept {
 
 Core::Core(RuntimeOptions options) : options_(std::move(options)), buffers_(options_.read_buffers) {}
 
+namespace {
+// Options out of range are refused here, naming the option and its range,
+// rather than failing later (a first borrowed read) or falling back.
+Result<void> check_options(const RuntimeOptions& o) {
+    auto bad = [](const char* name, std::uint64_t value, std::uint64_t lo, std::uint64_t hi) {
+        return Result<void>(std::make_error_code(std::errc::invalid_argument),
+                            fmt::format("RuntimeOptions::{} = {}: must be {} to {}", name, value, lo, hi));
+    };
+    // Two: io_uring's close is a linked pair of entries in one submission.
+    if (o.queue_depth < 2 || o.queue_depth > 32768) return bad("queue_depth", o.queue_depth, 2, 32768);
+    const auto& b = o.read_buffers;
+    if (b.size < 1 || b.size > BufPool::max_size) return bad("read_buffers.size", b.size, 1, BufPool::max_size);
+    if (b.count < 1 || b.count > BufPool::max_count) return bad("read_buffers.count", b.count, 1, BufPool::max_count);
+    if (b.initial < 1 || b.initial > b.count) return bad("read_buffers.initial", b.initial, 1, b.count);
+    return {};
+}
+}  // namespace
+
 Result<std::unique_ptr<Core>> Core::create(RuntimeOptions options) {
+    if (auto ok = check_options(options); !ok) return ok.error_info();
     std::unique_ptr<Core> core(new Core(std::move(options)));
     auto backend = make_backend(*core, core->options_, core->fallback_reason_);
     if (!backend) return backend.error_info();
@@ -581,13 +600,18 @@ void Core::drain() {
     stop_requested_.store(false, std::memory_order_relaxed);
 }
 
-void Core::enter() noexcept {
+int Core::enter() noexcept {
+    if (int err = backend_->enter_thread(); err != 0) return err;
     // A stop() that came while no block_on ran is not this one's.
     stop_requested_.store(false, std::memory_order_relaxed);
     running_.store(true, std::memory_order_release);
+    return 0;
 }
 
-void Core::leave() noexcept { running_.store(false, std::memory_order_release); }
+void Core::leave() noexcept {
+    running_.store(false, std::memory_order_release);
+    backend_->leave_thread();
+}
 
 void Core::request_stop() noexcept {
     if (!running_.load(std::memory_order_acquire)) return;

@@ -81,8 +81,9 @@ public:
     void schedule(std::coroutine_handle<> h, CancelScope* scope) noexcept { ready_.push({h, scope}); }
     // Ignored while no block_on runs: a stray stop() must not end the next.
     void request_stop() noexcept;
-    // block_on begins and ends on this thread.
-    void enter() noexcept;
+    // block_on begins and ends on this thread. enter() fails (an errno;
+    // backend().thread_error says why) when the backend cannot run here.
+    int enter() noexcept;
     void leave() noexcept;
     // The loop cannot go on: the kernel wait failed for good (wait_error()
     // says how), or stop() left only tasks waiting on what nothing delivers.

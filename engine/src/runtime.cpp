@@ -33,8 +33,9 @@ Result<std::unique_ptr<Runtime>> Runtime::create(RuntimeOptions options) {
 
 void Runtime::enter() {
     if (detail::tls_core) throw std::logic_error("ringo::Runtime::block_on called from inside a runtime");
+    if (int err = core_->enter(); err != 0)
+        throw ResultError(core_->backend().thread_error(err));
     detail::tls_core = core_.get();
-    core_->enter();
 }
 
 void Runtime::leave() noexcept {

@@ -39,26 +39,41 @@ bool MultishotAccept::start(Op& op) noexcept {
         s->ready.pop_front();
         return true;
     }
+    if (!s->armed && !arm(op.fd, *s)) {
+        op.result = -EBUSY;  // the ring refuses submits; the loop's wait says so
+        return true;
+    }
     op.next = nullptr;
     if (s->waiters_tail) s->waiters_tail->next = &op;
     else s->waiters_head = &op;
     s->waiters_tail = &op;
-    if (!s->armed) arm(op.fd, *s);
     return false;
 }
 
-void MultishotAccept::arm(int fd, Stream& s) noexcept {
+void MultishotAccept::fail_waiters(Stream& s, int err) noexcept {
+    while (Op* w = s.waiters_head) {
+        s.waiters_head = w->next;
+        w->next = nullptr;
+        hooks_.complete(*w, err);
+    }
+    s.waiters_tail = nullptr;
+}
+
+bool MultishotAccept::arm(int fd, Stream& s) noexcept {
     io_uring_sqe* sqe = hooks_.sqe();
+    if (!sqe) return false;
     io_uring_prep_multishot_accept(sqe, fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     io_uring_sqe_set_data64(sqe, tag(fd, s.serial));
     s.armed = true;
     s.cancel_sent = false;
     ++armed_count_;
+    return true;
 }
 
 void MultishotAccept::send_cancel(int fd, Stream& s) noexcept {
     if (!s.armed || s.cancel_sent) return;
     io_uring_sqe* sqe = hooks_.sqe();
+    if (!sqe) return;
     io_uring_prep_cancel64(sqe, tag(fd, s.serial), 0);
     io_uring_sqe_set_data64(sqe, 0);  // the backend ignores user_data 0
     s.cancel_sent = true;
@@ -130,14 +145,9 @@ void MultishotAccept::on_cqe(std::uint64_t ud, int res, std::uint32_t flags) noe
     } else if (current && res != -ECANCELED) {
         // An accept error (EMFILE, EINVAL on a socket that does not
         // listen...) goes to every waiter: re-arming would only repeat it.
-        while (Op* w = s->waiters_head) {
-            s->waiters_head = w->next;
-            w->next = nullptr;
-            hooks_.complete(*w, res);
-        }
-        s->waiters_tail = nullptr;
+        fail_waiters(*s, res);
     }
-    if (current && !s->armed && s->waiters_head) arm(fd, *s);
+    if (current && !s->armed && s->waiters_head && !arm(fd, *s)) fail_waiters(*s, -EBUSY);
 }
 
 std::size_t MultishotAccept::cancel_all() noexcept {

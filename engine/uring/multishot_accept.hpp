@@ -69,7 +69,8 @@ private:
     };
 
     Stream* stream(int fd);
-    void arm(int fd, Stream& s) noexcept;
+    bool arm(int fd, Stream& s) noexcept;  // false: no SQE to be had
+    void fail_waiters(Stream& s, int err) noexcept;
     void send_cancel(int fd, Stream& s) noexcept;
     static std::uint64_t tag(int fd, std::uint8_t serial) noexcept {
         return 0x8000'0000u | (std::uint64_t{serial & 0x7fu} << 24) | static_cast<std::uint32_t>(fd);

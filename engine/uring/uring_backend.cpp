@@ -39,6 +39,9 @@ namespace {
 
 constexpr std::uint64_t ud_ignore = 0;
 constexpr std::uint64_t ud_wake = 1;
+constexpr std::uint64_t ud_probe = 2;  // activate()'s round trip
+// Submits make_room tries before it gives up on a ring that stays full.
+constexpr int max_submit_tries = 64;
 // The kernel's cap on deferred task work per enter (IO_LOCAL_TW_DEFAULT_MAX),
 // and how many extra fetches one poll may make when a batch hit it.
 constexpr unsigned deferred_batch = 20;
@@ -81,7 +84,10 @@ int UringBackend::init() {
         if (!ring_step_allowed(flags, allowed_.has(Feature::defer_taskrun), allowed_.has(Feature::coop_taskrun)))
             continue;
         io_uring_params p{};
-        p.flags = flags;
+        // A SINGLE_ISSUER ring belongs to the thread that enables it: set
+        // it up disabled, and let the first block_on's thread enable it
+        // (enter_thread), wherever the Runtime was created.
+        p.flags = flags | ((flags & IORING_SETUP_SINGLE_ISSUER) ? IORING_SETUP_R_DISABLED : 0u);
         p.cq_entries = entries * ring_cq_factor;
         int r = io_uring_queue_init_params(entries, &ring_, &p);
         if (r == 0) {
@@ -99,26 +105,61 @@ int UringBackend::init() {
     multishot_accept_ = allowed_.has(Feature::multishot_accept);
     speculative_send_ = allowed_.has(Feature::speculative_send);
     buf_ring_allowed_ = allowed_.has(Feature::buf_ring);
-    // An optimisation only (linux 5.18): without it each enter looks the fd up.
-    if (allowed_.has(Feature::registered_ring_fd)) ring_fd_registered_ = io_uring_register_ring_fd(&ring_) == 1;
-
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) return errno;
-    arm_wake();
+    if (setup_flags_ & IORING_SETUP_SINGLE_ISSUER) return 0;  // activated by enter_thread
+    return activate();
+}
 
-    // A ring that sets up may still refuse ops (gVisor, LSM policy): prove
-    // one round trip before we promise anything.
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+// The ring's first use: arm the wake-up read and prove one round trip (a
+// ring that sets up may still refuse ops: gVisor, LSM policy).
+int UringBackend::activate() noexcept {
+    active_ = true;
+    if (!arm_wake()) return submit_error_ ? submit_error_ : EBUSY;
+    io_uring_sqe* sqe = get_sqe();
+    if (!sqe) return submit_error_ ? submit_error_ : EBUSY;
     io_uring_prep_nop(sqe);
-    io_uring_sqe_set_data64(sqe, ud_ignore);
-    io_uring_cqe* cqe = nullptr;
-    int r = io_uring_submit_and_wait(&ring_, 1);
-    if (r < 0) return -r;
-    r = io_uring_peek_cqe(&ring_, &cqe);
-    if (r < 0) return -r;
-    if (cqe->user_data == ud_ignore && cqe->res < 0) return -cqe->res;
-    reap();  // consumes the nop
+    io_uring_sqe_set_data64(sqe, ud_probe);
+    probe_result_ = 1;
+    for (int i = 0; i < 100 && probe_result_ == 1; ++i) {
+        int r = io_uring_submit_and_wait(&ring_, 1);
+        if (r < 0 && r != -EINTR) return -r;
+        reap();
+    }
+    return probe_result_ < 0 ? -probe_result_ : 0;
+}
+
+int UringBackend::enter_thread() noexcept {
+    if (setup_flags_ & IORING_SETUP_SINGLE_ISSUER) {
+        const pid_t tid = ::gettid();
+        if (!active_) {
+            if (int r = compat::enable_rings(&ring_); r < 0) return -r;
+            owner_tid_ = tid;
+            if (int err = activate(); err != 0) return err;
+        } else if (tid != owner_tid_) {
+            return EXDEV;
+        }
+    }
+    // An optimisation only (linux 5.18): without it each enter looks the fd
+    // up. The registration is the calling thread's, so it lasts one block_on.
+    if (allowed_.has(Feature::registered_ring_fd) && !ring_fd_refused_) {
+        ring_fd_registered_ = io_uring_register_ring_fd(&ring_) == 1;
+        ring_fd_refused_ = !ring_fd_registered_;
+    }
     return 0;
+}
+
+void UringBackend::leave_thread() noexcept {
+    if (ring_fd_registered_) io_uring_unregister_ring_fd(&ring_);
+    ring_fd_registered_ = false;
+}
+
+Error UringBackend::thread_error(int err) const {
+    if (err == EXDEV)
+        return Error(errc::backend_unavailable,
+                     "block_on on another thread: this Runtime's io_uring ring (SINGLE_ISSUER) belongs to the "
+                     "thread that first ran it; run block_on there, or create the Runtime with defer_taskrun = false");
+    return Error(errno_code(err), "block_on: enabling the io_uring ring");
 }
 
 UringBackend::~UringBackend() {
@@ -127,7 +168,7 @@ UringBackend::~UringBackend() {
     // accepted meanwhile is closed rather than lost in the CQ. The wake read
     // dies with the ring, which is torn down before its buffer.
     if (ring_ready_) {
-        for (int i = 0; i < 100 && accept_.cancel_all() > 0; ++i) {
+        for (int i = 0; active_ && i < 100 && accept_.cancel_all() > 0; ++i) {
             io_uring_submit_and_wait(&ring_, 1);
             reap();
         }
@@ -137,33 +178,58 @@ UringBackend::~UringBackend() {
     if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-io_uring_sqe* UringBackend::get_sqe() noexcept {
-    for (;;) {
-        if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) return sqe;
-        // SQ full: hand the batch to the kernel now, then retry. A busy CQ
-        // (EBUSY) is emptied first so the submit can go through.
+bool UringBackend::make_room(unsigned n) noexcept {
+    // SQ too full: hand the batch to the kernel now, then look again. A busy
+    // CQ (EBUSY) is emptied first so the submit can go through. A ring that
+    // refuses the submit outright (used from a thread it does not belong
+    // to, say) gets no retry: the caller fails its op, the loop's wait
+    // reports the error, and nothing spins.
+    for (int tries = 0; io_uring_sq_space_left(&ring_) < n; ++tries) {
+        if (tries == max_submit_tries) {
+            submit_error_ = EBUSY;
+            return false;
+        }
         ++core_.stats().kernel_entries;
         int r = io_uring_submit(&ring_);
-        if (r < 0 && r != -EINTR && !reaping_) {
+        if (r >= 0 || r == -EINTR) continue;
+        if (r != -EBUSY && r != -EAGAIN) {
+            submit_error_ = -r;
+            return false;
+        }
+        if (!reaping_) {
             reap();
-            if (r == -EBUSY || r == -EAGAIN) {
-                ++core_.stats().kernel_entries;
-                io_uring_get_events(&ring_);
-                reap();
-            }
+            ++core_.stats().kernel_entries;
+            io_uring_get_events(&ring_);
+            reap();
         }
     }
+    return true;
 }
 
-void UringBackend::arm_wake() noexcept {
+io_uring_sqe* UringBackend::get_sqe() noexcept { return make_room(1) ? io_uring_get_sqe(&ring_) : nullptr; }
+
+bool UringBackend::arm_wake() noexcept {
     io_uring_sqe* sqe = get_sqe();
+    if (!sqe) return false;
     io_uring_prep_read(sqe, wake_fd_, &wake_buf_, sizeof wake_buf_, 0);
     io_uring_sqe_set_data64(sqe, ud_wake);
     wake_armed_ = true;
+    return true;
+}
+
+bool UringBackend::no_sqe(Op& op) noexcept {
+    op.result = -(submit_error_ ? submit_error_ : EBUSY);
+    return true;
 }
 
 bool UringBackend::start(Op& op) noexcept {
     auto& stats = core_.stats();
+    if (op.fd >= 0 && (op.fd == wake_fd_ || op.fd == ring_.ring_fd)) {
+        // The runtime's own fds, named by a stale number: never let an op
+        // (least of all a close) reach them.
+        op.result = -EBADF;
+        return true;
+    }
     if (op.kind == OpKind::send && speculative_send_ && io_uring_sq_ready(&ring_) == 0) {
         // A send nearly always fits in the socket buffer: try it in place
         // and queue only when the kernel says it would block. Only while the
@@ -197,7 +263,11 @@ bool UringBackend::start(Op& op) noexcept {
         sock_state(op.fd) == SockState::nonempty && try_recv_inline(op))
         return true;
 
-    io_uring_sqe* sqe = get_sqe();
+    // A close is a linked pair: both entries go in one submission, or the
+    // cancel could run on its own after the close and hit the number's
+    // next file.
+    if (!make_room(op.kind == OpKind::close ? 2 : 1)) return no_sqe(op);
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
     switch (op.kind) {
     case OpKind::nop: io_uring_prep_nop(sqe); break;
     case OpKind::accept: prep_single_accept(op, sqe); break;
@@ -227,7 +297,7 @@ bool UringBackend::start(Op& op) noexcept {
         io_uring_sqe_set_data64(sqe, ud_ignore);
         sqe->flags |= IOSQE_IO_HARDLINK;
         if (cqe_skip_) sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-        sqe = get_sqe();
+        sqe = io_uring_get_sqe(&ring_);  // room made for both above
         io_uring_prep_close(sqe, op.fd);
         break;
     }
@@ -316,6 +386,7 @@ bool UringBackend::start_recv_pooled(Op& op) noexcept {
             try_recv_pooled_inline(op))
             return true;
         io_uring_sqe* sqe = get_sqe();
+        if (!sqe) return no_sqe(op);
         io_uring_prep_recv(sqe, op.fd, nullptr, core_.buffers().buffer_size(), op.msg_flags);
         sqe->flags |= IOSQE_BUFFER_SELECT;
         sqe->buf_group = buf_group;
@@ -347,15 +418,12 @@ bool UringBackend::start_recv_pooled(Op& op) noexcept {
         }
         set_sock_state(op.fd, SockState::drained);
     }
-    arm_readable_poll(op);
-    ++in_flight_;
-    return false;
-}
-
-void UringBackend::arm_readable_poll(Op& op) noexcept {
     io_uring_sqe* sqe = get_sqe();
+    if (!sqe) return no_sqe(op);
     io_uring_prep_poll_add(sqe, op.fd, POLLIN | POLLRDHUP);
     io_uring_sqe_set_data64(sqe, OpPool::user_data(op));
+    ++in_flight_;
+    return false;
 }
 
 // The POLL_ADD of a pooled read without a buffer ring completed. The read
@@ -433,6 +501,7 @@ void UringBackend::complete(Op& op, int result) noexcept {
 void UringBackend::cancel(Op& op) noexcept {
     if (op.kind == OpKind::accept && accept_.cancel(op)) return;
     io_uring_sqe* sqe = get_sqe();
+    if (!sqe) return;  // the ring refuses submits: the loop's wait says so and ends
     io_uring_prep_cancel64(sqe, OpPool::user_data(op), 0);
     io_uring_sqe_set_data64(sqe, ud_ignore);
     if (cqe_skip_) sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
@@ -523,6 +592,10 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
         arm_wake();
         return;
     }
+    if (cqe.user_data == ud_probe) {
+        probe_result_ = cqe.res < 0 ? cqe.res : 0;
+        return;
+    }
     Op* op = core_.lookup(cqe.user_data);
     if (!op || op->state != OpState::in_flight) return;  // stale: slot moved on
     if (op->kind == OpKind::recv_pooled) {
@@ -546,7 +619,8 @@ FeatureSet UringBackend::fast_paths() const noexcept {
     if (setup_flags_ & IORING_SETUP_COOP_TASKRUN) s.add(Feature::coop_taskrun);
     if (multishot_accept_) s.add(Feature::multishot_accept);
     if (speculative_send_) s.add(Feature::speculative_send);
-    if (ring_fd_registered_) s.add(Feature::registered_ring_fd);
+    // Registered for each block_on (the registration is per thread).
+    if (allowed_.has(Feature::registered_ring_fd) && !ring_fd_refused_) s.add(Feature::registered_ring_fd);
     if (buf_ring_allowed_ && (!buf_ring_decided_ || buf_ring_)) s.add(Feature::buf_ring);
     return s;
 }

@@ -11,6 +11,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
+
+#include <sys/types.h>
 #include <vector>
 
 namespace ringo::detail {
@@ -35,19 +38,26 @@ public:
     void wake() noexcept override;
     FeatureSet fast_paths() const noexcept override;
     void recycle_buffer(std::uint32_t bid) noexcept override;
+    int enter_thread() noexcept override;
+    void leave_thread() noexcept override;
+    Error thread_error(int err) const override;
 
     unsigned setup_flags() const noexcept { return setup_flags_; }
 
 private:
     UringBackend(Core& core, const RuntimeOptions& options, FeatureSet allowed);
     int init();
-    io_uring_sqe* get_sqe() noexcept;
+    int activate() noexcept;
+    // Room for n SQEs (submitting what is queued if need be); false when the
+    // ring refuses submits, with submit_error_ set.
+    bool make_room(unsigned n) noexcept;
+    io_uring_sqe* get_sqe() noexcept;  // nullptr: as make_room
+    bool no_sqe(Op& op) noexcept;      // fails op with submit_error_; true
     unsigned reap() noexcept;  // CQEs seen
     void dispatch(const io_uring_cqe& cqe) noexcept;
-    void arm_wake() noexcept;
+    bool arm_wake() noexcept;
     void prep_single_accept(Op& op, io_uring_sqe* sqe) noexcept;
     bool start_recv_pooled(Op& op) noexcept;
-    void arm_readable_poll(Op& op) noexcept;
     void on_readable(Op& op, int res) noexcept;
 
     // MultishotAccept::Hooks
@@ -59,6 +69,10 @@ private:
     const FeatureSet allowed_;       // fast paths the verdict allows; decided once, here
     io_uring ring_{};
     bool ring_ready_ = false;
+    bool active_ = false;       // enabled and proven (activate)
+    pid_t owner_tid_ = 0;       // SINGLE_ISSUER: the thread that enabled the ring
+    int submit_error_ = 0;      // errno of the last submit the ring refused
+    int probe_result_ = 0;      // activate()'s nop: 1 pending, else its result
     unsigned setup_flags_ = 0;
     bool cqe_skip_ = false;          // IORING_FEAT_CQE_SKIP: cancels post nothing on success
     std::uint32_t in_flight_ = 0;    // ops of the core, not our internal ones
@@ -109,7 +123,8 @@ private:
     void return_spares() noexcept;
     bool try_recv_pooled_inline(Op& op) noexcept;
     bool reaping_ = false;  // get_sqe must not reap from inside reap
-    bool ring_fd_registered_ = false;
+    bool ring_fd_registered_ = false;  // for the block_on running now
+    bool ring_fd_refused_ = false;     // the kernel said no once: do not ask again
     MultishotAccept accept_{*this};
 };
 

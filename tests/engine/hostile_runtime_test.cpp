@@ -9,6 +9,9 @@
 #include <chrono>
 #include <coroutine>
 #include <ctime>
+#include <filesystem>
+#include <span>
+#include <string>
 #include <thread>
 
 #include <sys/socket.h>
@@ -137,4 +140,119 @@ TEST_CASE("durations past the clock's range mean never, not now", "[engine][time
         auto r3 = co_await ringo::with_timeout(std::chrono::hours::min(), ringo::sleep_for(1s));
         CHECK((!r3 && r3.error() == ringo::errc::timed_out));
     });
+}
+
+TEST_CASE("a Runtime created on one thread runs on another", "[engine][hostile][thread]") {
+    auto backend = GENERATE(from_range(ringo::test::backends()));
+    auto rt = ringo::Runtime::create(ringo::test::options_for(backend));
+    REQUIRE(rt.has_value());
+    auto job = []() -> Task<int> {
+        auto n = co_await ringo::io::nop();
+        auto s = co_await ringo::sleep_for(1ms);
+        co_return n && s ? 42 : -1;
+    };
+    int first = 0;
+    std::thread worker([&] { first = (*rt)->block_on(job()); });
+    worker.join();
+    CHECK(first == 42);
+    // Back on the creating thread: io_uring's SINGLE_ISSUER ring now belongs
+    // to the worker, which the error says; anything else runs here.
+    int second = 0;
+    std::string refusal;
+    try {
+        second = (*rt)->block_on(job());
+    } catch (const ringo::ResultError& e) {
+        refusal = e.what();
+        CHECK(e.code() == ringo::errc::backend_unavailable);
+    }
+    INFO(refusal);
+    if (refusal.empty()) {
+        CHECK(second == 42);
+    } else {
+        CHECK((*rt)->backend() == ringo::Backend::uring);
+        CHECK(refusal.find("thread") != std::string::npos);
+    }
+}
+
+TEST_CASE("options out of range are refused at creation, naming the option and its range", "[engine][hostile]") {
+    auto backend = GENERATE(from_range(ringo::test::backends()));
+    struct Case {
+        const char* name;
+        void (*set)(ringo::RuntimeOptions&);
+        const char* says;
+    };
+    const Case cases[] = {
+        {"queue_depth 0", [](ringo::RuntimeOptions& o) { o.queue_depth = 0; }, "queue_depth = 0: must be 2 to 32768"},
+        {"queue_depth 1", [](ringo::RuntimeOptions& o) { o.queue_depth = 1; }, "queue_depth = 1: must be 2 to 32768"},
+        {"queue_depth 40000", [](ringo::RuntimeOptions& o) { o.queue_depth = 40000; }, "queue_depth = 40000"},
+        {"size 0", [](ringo::RuntimeOptions& o) { o.read_buffers.size = 0; }, "read_buffers.size = 0"},
+        {"count 0", [](ringo::RuntimeOptions& o) { o.read_buffers.count = 0; }, "read_buffers.count = 0"},
+        {"count 40000", [](ringo::RuntimeOptions& o) { o.read_buffers.count = 40000; }, "read_buffers.count = 40000"},
+        {"initial 0", [](ringo::RuntimeOptions& o) { o.read_buffers.initial = 0; }, "read_buffers.initial = 0"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        auto o = ringo::test::options_for(backend);
+        c.set(o);
+        auto rt = ringo::Runtime::create(o);
+        REQUIRE_FALSE(rt.has_value());
+        CHECK(rt.error() == std::errc::invalid_argument);
+        CHECK(rt.error_info().context().find(c.says) != std::string::npos);
+    }
+    // The smallest queue still works, closes (a linked pair) included.
+    auto o = ringo::test::options_for(backend);
+    o.queue_depth = 2;
+    auto rt = ringo::Runtime::create(o);
+    REQUIRE(rt.has_value());
+    int ok = (*rt)->block_on([]() -> Task<int> {
+        int done = 0;
+        for (int i = 0; i < 50; ++i) {
+            auto p = ringo::test::socket_pair();
+            auto w = co_await ringo::io::send(p.a, std::as_bytes(std::span("x", 1)));
+            std::array<std::byte, 4> buf{};
+            auto r = co_await ringo::io::recv(p.b, buf);
+            auto c1 = co_await ringo::io::close(p.a);
+            auto c2 = co_await ringo::io::close(p.b);
+            done += w && r && *r == 1 && c1 && c2;
+        }
+        co_return done;
+    }());
+    CHECK(ok == 50);
+}
+
+TEST_CASE("the runtime's own wake-up fd cannot be closed through it, and stop() still wakes it", "[engine][hostile]") {
+    auto backend = GENERATE(from_range(ringo::test::backends()));
+    auto rt = ringo::Runtime::create(ringo::test::options_for(backend));
+    REQUIRE(rt.has_value());
+    auto& runtime = **rt;
+    std::thread stopper;
+    const auto t0 = ringo::Clock::now();
+    bool threw = false;
+    try {
+        runtime.block_on([&]() -> Task<> {
+            // A stale number that happens to name the runtime's eventfd.
+            int refused = 0, eventfds = 0;
+            for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+                std::error_code ec;
+                auto target = std::filesystem::read_symlink(e.path(), ec).string();
+                if (target != "anon_inode:[eventfd]") continue;
+                ++eventfds;
+                auto r = co_await ringo::io::close(std::stoi(e.path().filename().string()));
+                if (!r && r.error() == std::errc::bad_file_descriptor) ++refused;
+            }
+            CHECK(eventfds >= 1);
+            CHECK(refused == eventfds);
+            stopper = std::thread([&] {
+                std::this_thread::sleep_for(50ms);
+                runtime.stop();
+            });
+            auto s = co_await ringo::sleep_for(10s);
+            CHECK(!s);
+        }());
+    } catch (const ringo::ResultError&) {
+        threw = true;
+    }
+    stopper.join();
+    CHECK_FALSE(threw);
+    CHECK(Seconds(ringo::Clock::now() - t0).count() < 5.0);
 }
