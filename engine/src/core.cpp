@@ -158,11 +158,7 @@ Op* Core::acquire() noexcept {
 
 bool Core::reserve_ready() noexcept { return ready_.reserve(pool_.capacity() + live_tasks_ + 1); }
 
-void Core::clear_owner(Op* op) noexcept {
-    if (!op->owner_slot) return;
-    if (*op->owner_slot == op) *op->owner_slot = nullptr;
-    op->owner_slot = nullptr;
-}
+void Core::clear_owner(Op* op) noexcept { unlink_owner(op); }
 
 void Core::start_detached(Op* op) noexcept {
     if (op->kind == OpKind::close) cancel_held_ops(op->fd);
@@ -709,6 +705,12 @@ void discard_op(Core* core, Op* op) noexcept {
     // An accept that completed while its frame was being torn down: the
     // connection it took is nobody's, so it must not outlive the op.
     if (op->state == OpState::done && op->kind == OpKind::accept && op->result >= 0) ::close(op->result);
+    // A close never awaited (`s.close();`): its handle already forgot the
+    // fd, so the close still runs, detached.
+    if (op->state == OpState::idle && op->kind == OpKind::close && op->fd >= 0) {
+        core->start_detached(op);
+        return;
+    }
     core->release(op);
 }
 void abandon_op(Core* core, Op* op) noexcept { core->abandon(op); }

@@ -127,7 +127,13 @@ detail::SizeOp write(int fd, std::span<const std::byte> buf, std::uint64_t offse
     return a;
 }
 
-detail::VoidOp close(int fd) noexcept { return detail::VoidOp(OpKind::close, fd, {"close"}); }
+detail::VoidOp close(int fd) noexcept {
+    detail::VoidOp a(OpKind::close, fd, {"close"});
+    // No runtime (or no op slot): the await fails, but the fd must still go,
+    // or the caller, whose handle already forgot it, leaks it.
+    if (!a.op() && fd >= 0) ::close(fd);
+    return a;
+}
 
 detail::VoidOp shutdown(int fd, int how) noexcept {
     detail::VoidOp a(OpKind::shutdown, fd, {"shutdown"});

@@ -52,10 +52,18 @@ Result<TcpListener> TcpListener::bind(const SocketAddr& addr, ListenOptions opti
 Result<TcpStream> TcpListener::Accept::await_resume() noexcept {
     auto fd = io::AcceptOp::await_resume();
     if (!fd) return Result<TcpStream>(fd.error_info());
-    // No address yet (multishot accept): the stream asks for it when used.
     SocketAddr addr;
     if (peer_len() > 0) {
         if (auto a = SocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer()), peer_len())) addr = *a;
+    } else {
+        // Multishot accept gives no address. Ask now, while the connection
+        // is fresh: asked later, a peer that has reset makes getpeername
+        // fail (ENOTCONN), where the epoll backend's accept4 had the address.
+        sockaddr_storage ss{};
+        socklen_t len = sizeof ss;
+        if (::getpeername(*fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+            if (auto a = SocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len)) addr = *a;
+        }
     }
     TcpStream stream(*fd, addr);
     if (nodelay_) {

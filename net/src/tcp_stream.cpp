@@ -13,10 +13,20 @@ namespace ringo::net {
 namespace detail_net {
 
 void register_pending(ringo::detail::Op* o, ringo::detail::Op** slot) noexcept {
-    // The runtime clears the slot when the op completes.
-    o->owner_slot = slot;
-    *slot = o;
+    ringo::detail::link_owner(o, slot);  // the runtime unlinks it when the op completes
 }
+
+namespace {
+// Every op pending in one direction (reads or writes) of a stream.
+template <class F>
+void for_each_pending(ringo::detail::Op* head, F f) noexcept {
+    for (auto* o = head; o;) {
+        auto* next = o->owner_next;  // f may complete o, which unlinks it
+        f(o);
+        o = next;
+    }
+}
+}  // namespace
 
 namespace {
 // One op moves at most 2 GiB - 1; a larger span completes short.
@@ -64,8 +74,11 @@ TcpStream::~TcpStream() {
 void TcpStream::forget_pending() noexcept {
     // An op still in flight (another task's read, cancelled by the close
     // below) must not write its completion into this dead object.
-    if (pending_read_) pending_read_->owner_slot = nullptr;
-    if (pending_write_) pending_write_->owner_slot = nullptr;
+    for (auto* head : {pending_read_, pending_write_})
+        detail_net::for_each_pending(head, [](ringo::detail::Op* o) {
+            o->owner_slot = nullptr;
+            o->owner_prev = o->owner_next = nullptr;
+        });
     pending_read_ = pending_write_ = nullptr;
 }
 
@@ -77,8 +90,8 @@ void TcpStream::adopt(TcpStream& o) noexcept {
     // Ops in flight name the slot they registered in: follow the move.
     pending_read_ = std::exchange(o.pending_read_, nullptr);
     pending_write_ = std::exchange(o.pending_write_, nullptr);
-    if (pending_read_) pending_read_->owner_slot = &pending_read_;
-    if (pending_write_) pending_write_->owner_slot = &pending_write_;
+    detail_net::for_each_pending(pending_read_, [this](ringo::detail::Op* op) { op->owner_slot = &pending_read_; });
+    detail_net::for_each_pending(pending_write_, [this](ringo::detail::Op* op) { op->owner_slot = &pending_write_; });
 }
 
 int TcpStream::release() noexcept { return std::exchange(fd_, -1); }
@@ -168,13 +181,17 @@ ringo::detail::VoidOp TcpStream::close() noexcept { return io::close(std::exchan
 
 void TcpStream::set_read_deadline(Clock::time_point t) noexcept {
     read_deadline_ = t == Clock::time_point{} ? 0 : to_deadline_ns(t);
-    if (pending_read_) ringo::detail::set_op_deadline(ringo::detail::current_core(), pending_read_, read_deadline_);
+    // Every pending read, as Go's SetReadDeadline: not only the latest.
+    detail_net::for_each_pending(pending_read_, [this](ringo::detail::Op* o) {
+        ringo::detail::set_op_deadline(ringo::detail::current_core(), o, read_deadline_);
+    });
 }
 
 void TcpStream::set_write_deadline(Clock::time_point t) noexcept {
     write_deadline_ = t == Clock::time_point{} ? 0 : to_deadline_ns(t);
-    if (pending_write_)
-        ringo::detail::set_op_deadline(ringo::detail::current_core(), pending_write_, write_deadline_);
+    detail_net::for_each_pending(pending_write_, [this](ringo::detail::Op* o) {
+        ringo::detail::set_op_deadline(ringo::detail::current_core(), o, write_deadline_);
+    });
 }
 
 Result<void> TcpStream::set_nodelay(bool on) noexcept {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -235,4 +236,75 @@ TEST_CASE("a connection whose reads always complete in place does not starve tim
         auto st = ringo::Runtime::current()->stats();
         CHECK((st.ops_inline < 1000 || st.coop_yields > 0));
     });
+}
+
+TEST_CASE("a read deadline reaches every pending read of a stream, not only the latest", "[net][tcp][hostile]") {
+    ringo::test::FdLeakCheck fds;
+    auto backend = GENERATE(from_range(ringo::test::backends()));
+    ringo::test::run(backend, [&]() -> Task<> {
+        auto l = listen_any();
+        auto pair = co_await ringo::test::connected_pair(l);
+        auto reader = [](TcpStream& s) -> Task<bool> {
+            std::array<std::byte, 8> buf{};
+            auto r = co_await s.read(buf);
+            co_return !r && r.error() == ringo::errc::timed_out;
+        };
+        auto first = ringo::spawn(reader(pair.server));
+        auto second = ringo::spawn(reader(pair.server));
+        co_await ringo::yield();  // both reads pending
+        pair.server.set_read_deadline(ringo::Clock::now() + 20ms);
+        auto a = co_await ringo::with_timeout(2s, std::move(first));
+        auto b = co_await ringo::with_timeout(2s, std::move(second));
+        REQUIRE(a.has_value());
+        REQUIRE(b.has_value());
+        CHECK(*a);
+        CHECK(*b);
+        co_await pair.client.close();
+        co_await pair.server.close();
+    });
+}
+
+TEST_CASE("peer_addr() gives the accepted peer's address after the peer has reset", "[net][tcp][hostile]") {
+    ringo::test::FdLeakCheck fds;
+    auto backend = GENERATE(from_range(ringo::test::backends()));
+    ringo::test::run(backend, [&]() -> Task<> {
+        auto l = listen_any();
+        auto pair = co_await ringo::test::connected_pair(l);
+        auto client_addr = pair.client.local_addr();
+        REQUIRE(client_addr.has_value());
+        linger lg{1, 0};
+        REQUIRE(::setsockopt(pair.client.native_handle(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0);
+        co_await pair.client.close();  // RST
+        std::array<std::byte, 8> buf{};
+        auto r = co_await pair.server.read(buf);  // the reset has arrived
+        CHECK(!r);
+        auto peer = pair.server.peer_addr();
+        INFO((peer ? peer->to_string() : peer.error().message()));
+        REQUIRE(peer.has_value());
+        CHECK(*peer == *client_addr);
+        co_await pair.server.close();
+    });
+}
+
+TEST_CASE("a close that is never awaited still closes its fd", "[net][tcp][hostile]") {
+    ringo::test::FdLeakCheck fds;
+    auto backend = GENERATE(from_range(ringo::test::backends()));
+    ringo::test::run(backend, [&]() -> Task<> {
+        auto l = listen_any();
+        for (int i = 0; i < 20; ++i) {
+            auto pair = co_await ringo::test::connected_pair(l);
+            const int fd = pair.server.native_handle();
+            (void)pair.server.close();  // dropped, never awaited
+            CHECK_FALSE(pair.server.is_open());
+            co_await ringo::yield();
+            CHECK(::fcntl(fd, F_GETFD) == -1);
+            co_await pair.client.close();
+        }
+    });
+    // Outside any runtime too.
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    (void)ringo::io::close(p[0]);
+    (void)ringo::io::close(p[1]);
+    CHECK(::fcntl(p[0], F_GETFD) == -1);
 }

@@ -52,7 +52,7 @@ struct FdResult {
 };
 
 // A borrowed read: awaits to Result<BorrowedBuffer> (empty at EOF).
-class PooledRecvOp : public OpAwaiter {
+class [[nodiscard]] PooledRecvOp : public OpAwaiter {
 public:
     PooledRecvOp(int fd, int flags, std::int64_t deadline_ns, const char* what) noexcept;
     Result<BorrowedBuffer> await_resume() noexcept;
@@ -64,7 +64,7 @@ private:
 using SizeOp = MappedOp<SizeResult>;
 
 // connect: holds the destination address the kernel reads.
-class ConnectOp : public MappedOp<VoidResult> {
+class [[nodiscard]] ConnectOp : public MappedOp<VoidResult> {
 public:
     ConnectOp(int fd, const sockaddr* addr, socklen_t len, std::int64_t deadline_ns) noexcept;
     bool await_suspend(std::coroutine_handle<> h) noexcept;
@@ -128,7 +128,7 @@ detail::VoidOp nop() noexcept;
 detail::ConnectOp connect(int fd, const sockaddr* addr, socklen_t len, std::int64_t deadline_ns = 0) noexcept;
 
 // accept: the awaitable holds the peer address once it completes.
-class AcceptOp : public detail::OpAwaiter {
+class [[nodiscard]] AcceptOp : public detail::OpAwaiter {
 public:
     AcceptOp(int fd, std::int64_t deadline_ns) noexcept;
     bool await_suspend(std::coroutine_handle<> h) noexcept;

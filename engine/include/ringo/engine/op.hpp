@@ -101,9 +101,13 @@ struct Op {
     // a scope, the join of a spawned task). `context` is its argument.
     void (*on_complete)(Op*) = nullptr;
     void* context = nullptr;
-    // A pointer somewhere else that names this op while it is in flight (a
-    // stream's pending read); the runtime clears it at completion.
+    // A list somewhere else that names this op while it is in flight (a
+    // stream's pending reads, a join's waiter): owner_slot is the list's
+    // head, owner_prev/owner_next the links. The runtime unlinks the op at
+    // completion (link_owner, unlink_owner below).
     Op** owner_slot = nullptr;
+    Op* owner_prev = nullptr;
+    Op* owner_next = nullptr;
 
     // Deadline (steady clock, ns since its epoch; 0 = none) and its place in
     // the runtime's timer heap.
@@ -128,6 +132,23 @@ struct Op {
     // ENOMEM), held in the core until its listener's back-off has passed.
     bool backing_off = false;
 };
+
+inline void link_owner(Op* op, Op** head) noexcept {
+    op->owner_slot = head;
+    op->owner_prev = nullptr;
+    op->owner_next = *head;
+    if (*head) (*head)->owner_prev = op;
+    *head = op;
+}
+
+inline void unlink_owner(Op* op) noexcept {
+    if (!op->owner_slot) return;
+    if (op->owner_prev) op->owner_prev->owner_next = op->owner_next;
+    else if (*op->owner_slot == op) *op->owner_slot = op->owner_next;
+    if (op->owner_next) op->owner_next->owner_prev = op->owner_prev;
+    op->owner_slot = nullptr;
+    op->owner_prev = op->owner_next = nullptr;
+}
 
 }  // namespace detail
 }  // namespace ringo

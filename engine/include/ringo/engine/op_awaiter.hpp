@@ -40,7 +40,7 @@ void set_op_deadline(Core* core, Op* op, std::int64_t deadline_ns) noexcept;
 void give_back_buffer(Core* core, std::uint32_t bid) noexcept;
 std::int64_t now_ns() noexcept;
 
-class OpAwaiter {
+class [[nodiscard]] OpAwaiter {
 public:
     OpAwaiter(OpKind kind, int fd) noexcept : core_(current_core()) {
         if (core_ && (op_ = acquire_op(core_))) {
@@ -78,7 +78,7 @@ protected:
 // An OpAwaiter whose raw result is turned into something else (a Result) by
 // Map, a stateless callable or a small value type. No coroutine frame.
 template <class Map>
-class MappedOp : public OpAwaiter {
+class [[nodiscard]] MappedOp : public OpAwaiter {
 public:
     MappedOp(OpKind kind, int fd, Map map) noexcept : OpAwaiter(kind, fd), map_(std::move(map)) {}
     auto await_resume() noexcept(noexcept(std::declval<Map&>()(0))) { return map_(OpAwaiter::await_resume()); }

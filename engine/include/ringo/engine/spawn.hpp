@@ -133,8 +133,7 @@ private:
             auto* op = wait.op();
             if (!op) return false;
             op->context = st;
-            op->owner_slot = &st->joiner;
-            st->joiner = op;
+            detail::link_owner(op, &st->joiner);
             return wait.await_suspend(h);
         }
         Result<T> await_resume() {

@@ -29,7 +29,7 @@ public:
 
     static Result<TcpListener> bind(const SocketAddr& addr, ListenOptions options = {});
 
-    class Accept : public io::AcceptOp {
+    class [[nodiscard]] Accept : public io::AcceptOp {
     public:
         Accept(int fd, bool nodelay) noexcept : io::AcceptOp(fd, 0), nodelay_(nodelay) {}
         // The connected stream; its peer_addr() is known without a syscall.

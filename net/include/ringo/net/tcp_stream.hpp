@@ -34,15 +34,16 @@ class TcpStream;
 
 namespace detail_net {
 
-// Makes an in-flight op findable through slot (the stream's pending read
-// or write), so a deadline set meanwhile reaches it.
+// Makes an op findable through slot (the stream's pending reads or writes)
+// from its start until it completes, so a deadline set meanwhile reaches
+// it, and every other op pending in the same direction.
 void register_pending(ringo::detail::Op* op, ringo::detail::Op** slot) noexcept;
 
 // A read or write awaitable (Base: a SizeOp, or a PooledRecvOp for
 // borrowed reads) that registers itself as the stream's pending op while in
 // flight.
 template <class Base>
-class StreamAwaiter : public Base {
+class [[nodiscard]] StreamAwaiter : public Base {
 public:
     template <class... Args>
     StreamAwaiter(ringo::detail::Op** slot, std::int64_t deadline, Args&&... args) noexcept
@@ -54,9 +55,9 @@ public:
         }
     }
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (!Base::await_suspend(h)) return false;
+        // Before the start: an op that completes there is unlinked there.
         register_pending(this->op(), slot_);
-        return true;
+        return Base::await_suspend(h);
     }
 
 private:
