@@ -39,32 +39,14 @@ using ringo::test::listen_any;
 
 namespace {
 
-// A backend, and on io_uring whether the provided-buffer ring is off (the
+// Every backend, and on io_uring the provided-buffer ring off too (the
 // poll-then-recv path, where an empty pool is ringo's free list, not the
 // kernel's ENOBUFS).
-struct Variant {
-    ringo::Backend backend;
-    bool buf_ring;
-};
+using ringo::test::describe;
+using Variant = ringo::test::ReadVariant;
 
-std::vector<Variant> variants() {
-    std::vector<Variant> v;
-    for (auto b : ringo::test::backends()) {
-        v.push_back({b, true});
-        if (b == ringo::Backend::uring) v.push_back({b, false});
-    }
-    return v;
-}
-
-std::string describe(Variant v) {
-    return std::string(ringo::backend_name(v.backend)) + (v.buf_ring ? "" : " without buf_ring");
-}
-
-ringo::RuntimeOptions options_for(Variant v) {
-    auto o = ringo::test::options_for(v.backend);
-    if (!v.buf_ring) o.disable = "buf_ring";
-    return o;
-}
+std::vector<Variant> variants() { return ringo::test::read_variants(); }
+ringo::RuntimeOptions options_for(Variant v) { return ringo::test::read_options(v); }
 
 ringo::Stats stats_now() { return ringo::Runtime::current()->stats(); }
 
