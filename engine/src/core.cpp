@@ -23,6 +23,9 @@ constexpr std::int64_t accept_backoff_first_ns = 5'000'000;
 constexpr std::int64_t accept_backoff_max_ns = 1'000'000'000;
 constexpr std::uint8_t accept_backoff_max_level = 8;  // 5 ms << 8 > 1 s
 
+// What a kernel wait may say and still work next time.
+bool is_transient_wait_error(int r) noexcept { return r == -EINTR || r == -ETIME || r == -EAGAIN || r == -EBUSY; }
+
 bool is_fd_exhaustion(int result) noexcept {
     return result == -EMFILE || result == -ENFILE || result == -ENOBUFS || result == -ENOMEM;
 }
@@ -283,7 +286,7 @@ void Core::abandon(Op* op) noexcept {
     ++stats_.ops_canceled;
     while (pool_.lookup(ud) == op) {
         int r = backend_->poll(-1);
-        if (r < 0 && r != -EINTR && r != -ETIME && r != -EAGAIN && r != -EBUSY) {
+        if (r < 0 && !is_transient_wait_error(r)) {
             log(fmt::format("ringo: backend wait failed while abandoning an op: {}", std::strerror(-r)));
             break;
         }
@@ -538,10 +541,6 @@ void Core::fire_timers() noexcept {
         }
     }
 }
-
-namespace {
-bool is_transient_wait_error(int r) noexcept { return r == -EINTR || r == -ETIME || r == -EAGAIN || r == -EBUSY; }
-}  // namespace
 
 void Core::turn() {
     ++stats_.loop_turns;
