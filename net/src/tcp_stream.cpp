@@ -108,7 +108,7 @@ Task<Result<TcpStream>> TcpStream::connect(SocketAddr addr, ConnectOptions optio
     if (options.timeout.count() > 0) deadline = ringo::detail::now_ns() + options.timeout.count();
     auto r = co_await io::connect(fd, addr.data(), addr.size(), deadline);
     if (!r) {
-        co_await stream.close();
+        (void)co_await stream.close();  // the connect error is the one to report
         co_return Result<TcpStream>(r.error(), what());
     }
     if (options.nodelay) {
