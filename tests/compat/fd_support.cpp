@@ -1,12 +1,24 @@
 #include "fd_support.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 namespace ringo::test {
 
 int tcp_socket() {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
+    return fd;
+}
+
+int temp_file() {
+    char path[] = "/tmp/ringo-epoll-test-XXXXXX";
+    int fd = ::mkostemp(path, O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    ::unlink(path);
     return fd;
 }
 

@@ -1,5 +1,6 @@
 // Helpers for the compat tests, which drive the op interface (ringo/engine/
-// io.hpp) on raw fds: closes through the runtime, whole sends and reads.
+// io.hpp) on raw fds: closes through the runtime, whole sends and reads,
+// an unlinked temporary file.
 // Socket pairs and a raw TCP listener come from harness.hpp, which every
 // test area shares; ringo::yield() lets ready tasks run.
 //
@@ -27,6 +28,9 @@ namespace ringo::test {
 
 // A non-blocking TCP socket, not connected.
 int tcp_socket();
+
+// A regular file in /tmp, unlinked at once, so it is gone with its fd.
+int temp_file();
 
 inline std::span<const std::byte> bytes_of(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
 inline std::string_view text_of(std::span<const std::byte> b) {

@@ -3,7 +3,7 @@
 // connecting, a connect whose SYN the listener drops (its accept queue is
 // full). Each op must complete with operation_canceled, and no fd may leak
 // (no late accept, no socket left behind). Recvs are covered in
-// epoll_backend_test.cpp. Last, a half-closed TCP connection: the side whose
+// parked_ops_test.cpp. Last, a half-closed TCP connection: the side whose
 // peer shut down its write side keeps writing, and the peer reads it all.
 // Every case runs on every backend; every wait is bounded.
 #include "fd_support.hpp"
