@@ -5,8 +5,9 @@
 // runtime creation with the valid names; RINGO_DISABLE=io_uring moves
 // automatic selection to epoll with a reason. RINGO_BACKEND steers automatic
 // selection: epoll is chosen without a word, an unknown name is an error,
-// and uring where it cannot run is an error that says why. The rest of the
-// suite runs with every fast path off too (tests/meson.build: net-fast-paths-off).
+// and uring where it cannot run is an error that says why. The core of the
+// suite runs with every fast path off too (tests/meson.build:
+// fast-paths-off-uring).
 #include "harness.hpp"
 #include "scoped_env.hpp"
 

@@ -9,18 +9,44 @@
 
 namespace ringo::test {
 
+namespace {
+
+// RINGO_BACKEND, or nullptr when it is unset or empty.
+const char* backend_env() {
+    const char* env = std::getenv("RINGO_BACKEND");
+    return env && *env ? env : nullptr;
+}
+
+}  // namespace
+
 std::vector<Backend> backends() {
-    if (const char* env = std::getenv("RINGO_BACKEND"); env && *env) {
+    if (const char* env = backend_env()) {
         auto b = parse_backend(env);
         if (b && *b != Backend::automatic) return {*b};
     }
     std::vector<Backend> out;
-    for (Backend b : {Backend::uring, Backend::epoll}) {
-        RuntimeOptions o;
-        o.backend = b;
-        if (Runtime::create(o)) out.push_back(b);
-    }
+    for (Backend b : {Backend::uring, Backend::epoll})
+        if (Runtime::create(options_for(b))) out.push_back(b);
     return out;
+}
+
+Preflight preflight() {
+    const char* env = backend_env();
+    if (!env) return {};
+    auto b = parse_backend(env);
+    if (!b) {
+        // An automatic runtime reads the same variable and fails with the
+        // engine's message, which quotes a hostile value and cuts a long one.
+        auto rt = Runtime::create();
+        return {Preflight::fail, rt ? std::string("RINGO_BACKEND names no backend") : rt.message()};
+    }
+    if (*b == Backend::automatic) return {};
+    auto rt = Runtime::create(options_for(*b));
+    if (rt) return {};
+    const std::string pin = std::string("RINGO_BACKEND=") + env;
+    if (rt.error() == errc::backend_unavailable)
+        return {Preflight::skip, pin + " cannot run here: " + rt.message()};
+    return {Preflight::fail, pin + ": cannot create the runtime: " + rt.message()};
 }
 
 RuntimeOptions options_for(Backend b) {

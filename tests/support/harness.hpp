@@ -4,8 +4,10 @@
 //   auto backend = GENERATE(from_range(ringo::test::backends()));
 //   ringo::test::run(backend, [&]() -> ringo::Task<> { ... });
 //
-// backends() lists what can run here; RINGO_BACKEND=uring|epoll narrows it
-// to that one, so CI can force a whole run onto one backend.
+// meson registers each I/O area once per backend with RINGO_BACKEND=uring or
+// epoll in its environment (tests/meson.build), and backends() is then that
+// one backend. Unset (a developer running ringo-tests by hand), empty or
+// "auto", backends() lists every backend that can run here.
 #pragma once
 
 #include <ringo/engine/runtime.hpp>
@@ -24,6 +26,19 @@
 namespace ringo::test {
 
 std::vector<Backend> backends();
+
+// What main() decides before the first case. A run pinned to a backend that
+// cannot run here (Runtime::create says backend_unavailable: io_uring
+// denied by a sysctl or a seccomp filter) is meson's skip, never a run of
+// fewer cases. A RINGO_BACKEND that names no backend, or any other failure
+// to create the runtime (an unknown RINGO_DISABLE name), is the run's own
+// error and fails it: a broken test environment must not pass for a skip.
+struct Preflight {
+    enum Outcome { run, skip, fail };
+    Outcome outcome = run;
+    std::string reason;  // one line, for stderr, unless outcome is run
+};
+Preflight preflight();
 
 RuntimeOptions options_for(Backend b);
 
