@@ -43,6 +43,7 @@
 
 #include "../../engine/src/core.hpp"
 #include "op_syscall.hpp"
+#include "../../engine/backend/op_traits.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -67,16 +68,6 @@ constexpr std::uint32_t in_events = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 constexpr std::uint32_t out_events = EPOLLOUT | EPOLLHUP | EPOLLERR;
 // io_uring takes at most 32768 SQ entries; queue_depth means the same here.
 constexpr unsigned max_batch = 32768;
-
-Direction direction_of(OpKind kind) noexcept {
-    switch (kind) {
-    case OpKind::connect:
-    case OpKind::send:
-    case OpKind::sendmsg:
-    case OpKind::write: return Direction::out;
-    default: return Direction::in;
-    }
-}
 
 // Whole milliseconds for epoll_wait, rounded up: rounded down, the wait
 // would end before the nearest timer and the loop would spin until it is due.
@@ -169,7 +160,7 @@ bool EpollBackend::start(Op& op) noexcept {
             op.result = -err;
             return true;
         }
-        if (op.kind == OpKind::read || op.kind == OpKind::write) return start_file_io(op, *pd);
+        if (traits(op.kind).may_block) return start_file_io(op, *pd);
         if (op.kind == OpKind::recv_pooled && (op.backend_word & read_deferred)) {
             // The restart of a read handed to the core on readiness. A close
             // in between cancels it, as it cancels parked ops: the number may
@@ -181,7 +172,7 @@ bool EpollBackend::start(Op& op) noexcept {
                 return true;
             }
         }
-        return start_polled(op, *pd, direction_of(op.kind));
+        return start_polled(op, *pd, traits(op.kind).direction);
     }
     case OpKind::close: return start_close(op);
     case OpKind::shutdown:
@@ -233,7 +224,7 @@ bool EpollBackend::start_file_io(Op& op, PollDesc& pd) noexcept {
             return true;
         }
     }
-    if (pd.mode() == PollDesc::Mode::polled) return start_polled(op, pd, direction_of(op.kind));
+    if (pd.mode() == PollDesc::Mode::polled) return start_polled(op, pd, traits(op.kind).direction);
     if (int err = pool_.submit(op); err != 0) {
         op.result = -err;
         return true;
@@ -330,22 +321,7 @@ void EpollBackend::fd_opened(int fd) noexcept {
 // The fds a completed op brought in: an accept's new socket, and the fds
 // of an SCM_RIGHTS message a recvmsg took in.
 void EpollBackend::note_new_fds(const Op& op) noexcept {
-    if (op.result < 0) return;
-    if (op.kind == OpKind::accept) {
-        fd_opened(op.result);
-        return;
-    }
-    if (op.kind != OpKind::recvmsg || !op.msg || op.msg->msg_controllen == 0) return;
-    for (cmsghdr* c = CMSG_FIRSTHDR(op.msg); c; c = CMSG_NXTHDR(op.msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
-        const auto* data = CMSG_DATA(c);
-        const std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (std::size_t i = 0; i < n; ++i) {
-            int fd;
-            std::memcpy(&fd, data + i * sizeof(int), sizeof fd);
-            fd_opened(fd);
-        }
-    }
+    for_each_carried_fd(op, [this](int fd) { fd_opened(fd); });
 }
 
 void EpollBackend::close_fd(Op& op, PollDesc* pd) noexcept {

@@ -15,14 +15,13 @@
 #pragma once
 
 #include "op_queue.hpp"
+#include "../../engine/backend/op_traits.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 namespace ringo::detail {
-
-enum class Direction : std::uint8_t { in = 0, out = 1 };
 
 class PollDesc {
 public:

@@ -1,6 +1,7 @@
 #include "core.hpp"
 
 #include "backend_factory.hpp"
+#include "../backend/op_traits.hpp"
 
 #include <fmt/core.h>
 
@@ -30,7 +31,7 @@ bool is_fd_exhaustion(int result) noexcept {
     return result == -EMFILE || result == -ENFILE || result == -ENOBUFS || result == -ENOMEM;
 }
 
-bool is_user_kind(OpKind k) noexcept { return k == OpKind::timeout || k == OpKind::wait; }
+bool is_user_kind(OpKind k) noexcept { return traits(k).user_space; }
 }  // namespace
 
 std::int64_t now_ns() noexcept {
@@ -146,7 +147,7 @@ bool Core::done_inline(Op* op) noexcept {
     ++stats_.ops_inline;
     if (!op->waiter || --budget_ > 0) return false;
     ++stats_.coop_yields;
-    ready_.push({op->waiter, op->scope});
+    push_resume(*op);
     return true;
 }
 
@@ -165,8 +166,7 @@ void Core::clear_owner(Op* op) noexcept { unlink_owner(op); }
 
 void Core::start_detached(Op* op) noexcept {
     if (op->kind == OpKind::close) cancel_held_ops(op->fd);
-    op->abandoned = true;
-    op->state = OpState::in_flight;
+    op->state = OpState::abandoned;
     ++stats_.submitted[static_cast<std::size_t>(op->kind)];
     if (backend_->start(*op)) {
         ++stats_.completed[static_cast<std::size_t>(op->kind)];
@@ -198,7 +198,7 @@ bool Core::start_user_op(Op* op) noexcept {
 void Core::complete(Op& op, int result, std::uint32_t flags) noexcept {
     // Capacity was reserved when the op's slot was made (acquire), so this
     // push cannot fail: a completion never runs user code in a backend.
-    if (finish(op, result, flags)) ready_.push({op.waiter, op.scope});
+    if (finish(op, result, flags)) push_resume(op);
 }
 
 // The final completion's bookkeeping. True when the waiter is to be resumed.
@@ -208,7 +208,6 @@ bool Core::finish(Op& op, int result, std::uint32_t flags) noexcept {
         timers_.remove(&op);
         if (arm_backoff_timer(op)) return false;
     }
-    op.backing_off = false;
     if (!is_user_kind(op.kind)) --kernel_in_flight_;
     ++stats_.completed[static_cast<std::size_t>(op.kind)];
     timers_.remove(&op);
@@ -217,11 +216,12 @@ bool Core::finish(Op& op, int result, std::uint32_t flags) noexcept {
     if (result == -ECANCELED && op.cancel_reason == CancelReason::timed_out) result = err_deadline;
     op.result = result;
     op.completion_flags = flags;
+    const bool nobody_waits = op.state == OpState::abandoned;
     op.state = OpState::done;
 
-    if (op.abandoned) {
-        // Nobody will look at this result: an fd it produced would leak.
-        if (result >= 0 && op.kind == OpKind::accept) ::close(result);
+    if (nobody_waits) {
+        // Nobody will look at this result: an fd it brought in would leak.
+        close_carried_fds(op);
         release(&op);
         return false;
     }
@@ -233,27 +233,32 @@ bool Core::finish(Op& op, int result, std::uint32_t flags) noexcept {
 }
 
 void Core::cancel(Op* op, CancelReason reason) noexcept {
-    if (op->state != OpState::in_flight) return;
+    switch (op->state) {
+    case OpState::idle:
+    case OpState::done:
+    case OpState::abandoned: return;  // nothing to stop, or stopped already
+    default: break;
+    }
     if (op->cancel_reason == CancelReason::none) op->cancel_reason = reason;
     ++stats_.ops_canceled;
-    if (op->read_deferred) {
+    switch (op->state) {
+    case OpState::readable:
         // Its ready-queue entry is still to come and resumes the task.
-        op->read_deferred = false;
         finish(*op, -ECANCELED, 0);
         return;
-    }
-    if (op->waiting_for_buffer) {  // the kernel holds nothing of it
+    case OpState::buffer_wait:  // the kernel holds nothing of it
         unlink_buffer_waiter(op);
         complete(*op, -ECANCELED, 0);
         return;
-    }
-    if (op->backing_off) {  // nor of a held accept
+    case OpState::backing_off:  // nor of a held accept
         unlink_backoff(*op);
         complete(*op, -ECANCELED, 0);
         return;
+    default:
+        if (is_user_kind(op->kind)) cancel_user_op(op, reason);
+        else backend_->cancel(*op);
+        return;
     }
-    if (is_user_kind(op->kind)) cancel_user_op(op, reason);
-    else backend_->cancel(*op);
 }
 
 void Core::cancel_user_op(Op* op, CancelReason reason) noexcept {
@@ -261,26 +266,35 @@ void Core::cancel_user_op(Op* op, CancelReason reason) noexcept {
 }
 
 void Core::abandon(Op* op) noexcept {
-    op->abandoned = true;
     op->waiter = {};
     op->on_complete = nullptr;
     if (op->scope && op->scope->current_op == op) op->scope->current_op = nullptr;
     op->scope = nullptr;
     clear_owner(op);
-    if (is_user_kind(op->kind)) {
-        complete(*op, -ECANCELED, 0);  // frees the slot
+    const OpState was = op->state;
+    op->state = OpState::abandoned;
+    switch (was) {
+    case OpState::buffer_wait: unlink_buffer_waiter(op); break;
+    case OpState::backing_off: unlink_backoff(*op); break;
+    case OpState::readable: break;  // its queued entry finds the slot moved on
+    case OpState::in_flight:
+        if (is_user_kind(op->kind)) break;
+        // The op may name memory in the frame being destroyed (a recv
+        // buffer): the frame must not go until the kernel has let go. Cancel,
+        // then turn the backend until this slot's final completion has been
+        // reaped. Other completions reaped meanwhile are only queued, never
+        // resumed here.
+        abandon_in_backend(op);
         return;
+    default: op->state = was; return;  // not pending: nothing to abandon
     }
-    if (op->waiting_for_buffer || op->read_deferred || op->backing_off) {
-        // Held by the core, not the kernel: cancelling completes it at once,
-        // which frees the slot (a deferred entry then finds it moved on).
-        cancel(op, CancelReason::canceled);
-        return;
-    }
-    // The op may name memory in the frame being destroyed (a recv buffer):
-    // the frame must not go until the kernel has let go. Cancel, then turn
-    // the backend until this slot's final completion has been reaped. Other
-    // completions reaped meanwhile are only queued, never resumed here.
+    // Held by the core (or the timer heap), not the kernel: done at once,
+    // which frees the slot.
+    ++stats_.ops_canceled;
+    finish(*op, -ECANCELED, 0);
+}
+
+void Core::abandon_in_backend(Op* op) noexcept {
     const auto ud = OpPool::user_data(*op);
     backend_->cancel(*op);
     ++stats_.ops_canceled;
@@ -295,7 +309,9 @@ void Core::abandon(Op* op) noexcept {
 
 void Core::set_deadline(Op* op, std::int64_t deadline_ns) noexcept {
     op->deadline_ns = deadline_ns;
-    if (op->state != OpState::in_flight) return;
+    // A held accept's timer is its back-off's: the held error returns when
+    // that ends.
+    if (!is_pending(op->state) || op->state == OpState::abandoned || op->state == OpState::backing_off) return;
     timers_.remove(op);
     if (deadline_ns == 0) return;
     if (deadline_ns <= now_ns()) {
@@ -341,13 +357,13 @@ bool Core::settle_pooled(Op& op, int result) noexcept {
         buffers_.note_lent();
         op.buf = buffers_.data(static_cast<std::uint32_t>(op.buf_id));
         // No bytes, no loan: EOF and errors give the buffer straight back.
-        if (result <= 0 || op.abandoned) {
+        if (result <= 0 || op.state == OpState::abandoned) {
             give_back_buffer(static_cast<std::uint32_t>(op.buf_id));
             op.buf_id = -1;
             op.buf = nullptr;
         }
     }
-    if (result != -ENOBUFS || op.abandoned || op.cancel_reason != CancelReason::none) return false;
+    if (result != -ENOBUFS || op.state == OpState::abandoned || op.cancel_reason != CancelReason::none) return false;
     // Growth waits for the next turn (restart_buffer_waiters): a burst
     // whose tasks give their buffers back within the turn needs no more.
     park_for_buffer(op);
@@ -356,7 +372,7 @@ bool Core::settle_pooled(Op& op, int result) noexcept {
 
 void Core::park_for_buffer(Op& op) noexcept {
     ++stats_.buffer_waits;
-    op.waiting_for_buffer = true;
+    op.state = OpState::buffer_wait;
     op.next = nullptr;
     if (buf_waiters_tail_) buf_waiters_tail_->next = &op;
     else buf_waiters_head_ = &op;
@@ -377,7 +393,7 @@ void Core::unlink_buffer_waiter(Op* op) noexcept {
         break;
     }
     op->next = nullptr;
-    op->waiting_for_buffer = false;
+    op->state = OpState::in_flight;
 }
 
 // Close cancels first, wherever an op waits: the backend cancels what the
@@ -414,7 +430,7 @@ bool Core::hold_for_backoff(Op& op, int result) noexcept {
         if (i < backoff_level_.size()) backoff_level_[i] = 0;
         return false;
     }
-    if (!is_fd_exhaustion(result) || op.backing_off || op.abandoned || op.cancel_reason != CancelReason::none)
+    if (!is_fd_exhaustion(result) || op.state != OpState::in_flight || op.cancel_reason != CancelReason::none)
         return false;
     if (i >= backoff_level_.size()) {
         try {
@@ -430,7 +446,7 @@ bool Core::hold_for_backoff(Op& op, int result) noexcept {
     // The op's own deadline, if sooner, still ends the wait (with the error).
     op.deadline_ns = op.deadline_ns != 0 ? std::min(op.deadline_ns, until) : until;
     op.result = result;
-    op.backing_off = true;
+    op.state = OpState::backing_off;
     op.next = backoff_head_;
     backoff_head_ = &op;
     ++stats_.accept_backoffs;
@@ -447,8 +463,8 @@ bool Core::arm_backoff_timer(Op& op) noexcept {
     }
 }
 
-// Leaves op.backing_off set: finish() sees it, returns the held error
-// instead of holding it again, and clears it.
+// Leaves the state backing_off: finish() sees it and returns the held
+// error instead of holding it again.
 void Core::unlink_backoff(Op& op) noexcept {
     for (Op** p = &backoff_head_; *p; p = &(*p)->next) {
         if (*p != &op) continue;
@@ -459,23 +475,32 @@ void Core::unlink_backoff(Op& op) noexcept {
 }
 
 void Core::deliver_readable(Op& op) noexcept {
-    op.read_deferred = true;
+    if (op.state == OpState::abandoned) {  // readiness won against its cancel
+        finish(op, -ECANCELED, 0);
+        return;
+    }
+    op.state = OpState::readable;
+    push_resume(op);
+}
+
+void Core::push_resume(Op& op) noexcept {
     ReadyItem item{};
-    item.deferred_read = OpPool::user_data(op);
+    item.op = OpPool::user_data(op);
     ready_.push(item);
 }
 
-// The read of a deferred entry, just before its task resumes. The op when
-// its task is to run: the read is done, or a cancel finished the op meanwhile.
-// False when the slot has moved on (abandoned), the read found nothing after
-// all and is back with the backend, or it parked for a buffer (nullptr).
-Op* Core::run_deferred_read(std::uint64_t user_data) noexcept {
+// The op of a queued entry when its waiter is to resume: done, or readable
+// and read just now. nullptr when the slot has moved on (the waiter's frame
+// was destroyed), or the read found nothing after all and is back with the
+// backend, or parked for a buffer.
+Op* Core::op_to_resume(std::uint64_t user_data) noexcept {
     Op* op = pool_.lookup(user_data);
     if (!op) return nullptr;
-    if (!op->read_deferred) return op->state == OpState::done ? op : nullptr;
-    op->read_deferred = false;
-    if (!backend_->start(*op)) return nullptr;
-    return finish(*op, op->result, 0) ? op : nullptr;
+    if (op->state == OpState::readable) {
+        op->state = OpState::in_flight;
+        if (!backend_->start(*op) || !finish(*op, op->result, 0)) return nullptr;
+    }
+    return op->state == OpState::done && op->waiter ? op : nullptr;
 }
 
 void Core::restart_buffer_waiters() noexcept {
@@ -504,7 +529,7 @@ void Core::run_ready() {
         auto item = ready_.pop();
         budget_ = coop_budget;
         if (!item.handle) {
-            Op* op = run_deferred_read(item.deferred_read);
+            Op* op = op_to_resume(item.op);
             if (!op) continue;
             current_scope = op->scope;
             op->waiter.resume();
@@ -533,7 +558,7 @@ void Core::fire_timers() noexcept {
         timers_.remove(op);
         if (op->kind == OpKind::timeout) {
             complete(*op, 0, 0);
-        } else if (op->backing_off) {
+        } else if (op->state == OpState::backing_off) {
             unlink_backoff(*op);
             complete(*op, op->result, 0);
         } else {
@@ -701,9 +726,9 @@ Op* acquire_op(Core* core) noexcept { return core->acquire(); }
 bool start_op(Core* core, Op* op, std::coroutine_handle<> waiter) noexcept { return core->start(op, waiter); }
 void release_op(Core* core, Op* op) noexcept { core->release(op); }
 void discard_op(Core* core, Op* op) noexcept {
-    // An accept that completed while its frame was being torn down: the
-    // connection it took is nobody's, so it must not outlive the op.
-    if (op->state == OpState::done && op->kind == OpKind::accept && op->result >= 0) ::close(op->result);
+    // Completed while its frame was being torn down: a connection it took,
+    // or fds a message brought, are nobody's and must not outlive the op.
+    if (op->state == OpState::done) close_carried_fds(*op);
     // A close never awaited (`s.close();`): its handle already forgot the
     // fd, so the close still runs, detached.
     if (op->state == OpState::idle && op->kind == OpKind::close && op->fd >= 0) {

@@ -1,17 +1,13 @@
 // Core: the scheduler behind a Runtime. It owns the op slab, the ready queue,
 // the timer heap, the list of live tasks and the backend, and it is the one
-// place where an op's state changes:
-//
-//   idle --start--> in_flight --complete--> done --release--> (free)
-//                      |                      ^
-//                      +--cancel (request)----+   the op still completes
-//                      +--abandon: cancel, then wait for the completion here
+// place where an op's state (OpState, drawn in docs/architecture.md)
+// changes.
 //
 // Backends call complete() exactly once per started op (the final
 // completion); the core decides whether to resume a waiter, run a hook, or
-// (abandoned ops) close a late fd and free the slot. Completions never resume
-// coroutines directly: they queue them, so a backend is never re-entered from
-// user code.
+// (abandoned ops) close the fds the result carries and free the slot.
+// Completions never resume coroutines directly: they queue them, so a
+// backend is never re-entered from user code.
 #pragma once
 
 #include "backend.hpp"
@@ -132,7 +128,9 @@ private:
     void restart_buffer_waiters() noexcept;
     void park_for_buffer(Op& op) noexcept;
     bool finish(Op& op, int result, std::uint32_t flags) noexcept;
-    Op* run_deferred_read(std::uint64_t user_data) noexcept;
+    void abandon_in_backend(Op* op) noexcept;
+    void push_resume(Op& op) noexcept;
+    Op* op_to_resume(std::uint64_t user_data) noexcept;
 
     RuntimeOptions options_;
     std::string fallback_reason_;

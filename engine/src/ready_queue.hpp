@@ -13,16 +13,18 @@ namespace ringo::detail {
 
 struct CancelScope;
 
-// A coroutine to resume in its scope, or (handle empty) a borrowed read
-// whose socket turned readable, named by its op's user_data: the read runs
-// right before its task resumes, so a buffer is lent only while the task
-// runs (Core::run_ready). 16 bytes either way: one per op slot and task is
-// reserved.
+// A task to resume in its scope, or (handle empty) an op whose waiter is
+// to resume, named by its user_data: if the waiter's frame is destroyed
+// before its turn (the op discarded, its slot reused), the entry finds the
+// slot moved on and is dropped instead of resuming a dead frame. A pooled
+// read whose fd turned readable is such an entry too: it reads right
+// before its task resumes (Core::run_ready). 16 bytes either way: one per
+// op slot and task is reserved.
 struct ReadyItem {
     std::coroutine_handle<> handle;
     union {
         CancelScope* scope;
-        std::uint64_t deferred_read;
+        std::uint64_t op;
     };
 };
 

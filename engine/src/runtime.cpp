@@ -68,27 +68,6 @@ Stats Runtime::stats() const noexcept {
 }
 const RuntimeOptions& Runtime::options() const noexcept { return core_->options(); }
 
-const char* op_kind_name(OpKind kind) noexcept {
-    switch (kind) {
-    case OpKind::nop: return "nop";
-    case OpKind::accept: return "accept";
-    case OpKind::connect: return "connect";
-    case OpKind::recv: return "recv";
-    case OpKind::recv_pooled: return "recv_pooled";
-    case OpKind::send: return "send";
-    case OpKind::recvmsg: return "recvmsg";
-    case OpKind::sendmsg: return "sendmsg";
-    case OpKind::read: return "read";
-    case OpKind::write: return "write";
-    case OpKind::close: return "close";
-    case OpKind::shutdown: return "shutdown";
-    case OpKind::timeout: return "timeout";
-    case OpKind::wait: return "wait";
-    case OpKind::count_: break;
-    }
-    return "?";
-}
-
 const char* backend_name(Backend b) noexcept {
     switch (b) {
     case Backend::automatic: return "auto";

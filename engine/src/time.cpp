@@ -56,10 +56,8 @@ DeadlineScope::DeadlineScope(std::int64_t deadline_ns) noexcept : core_(current_
 DeadlineScope::~DeadlineScope() {
     if (!core_) return;
     if (timer_) {
-        if (timer_->state == OpState::in_flight) {
-            timer_->on_complete = nullptr;
-            timer_->abandoned = true;
-            core_->cancel(timer_, CancelReason::canceled);  // completes and frees at once
+        if (is_pending(timer_->state)) {
+            core_->abandon(timer_);  // a user-space op: completes and frees at once
         } else {
             core_->release(timer_);
         }

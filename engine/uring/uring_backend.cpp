@@ -597,7 +597,7 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
         return;
     }
     Op* op = core_.lookup(cqe.user_data);
-    if (!op || op->state != OpState::in_flight) return;  // stale: slot moved on
+    if (!op || !with_backend(op->state)) return;  // stale: slot moved on
     if (op->kind == OpKind::recv_pooled) {
         if (!buf_ring_) {
             on_readable(*op, cqe.res);

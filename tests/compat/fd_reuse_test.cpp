@@ -8,6 +8,7 @@
 // a regression fails instead of hanging. ringo's contract (io.hpp) still
 // says to close through ringo; this is about never hanging silently.
 #include "fd_support.hpp"
+#include "fd_message.hpp"
 #include "harness.hpp"
 #include "tcp_support.hpp"
 
@@ -81,46 +82,14 @@ Task<void> exchange(int reused, int peer) {
     CHECK(ringo::test::text_of(std::span(buf, *got)) == "pong");
 }
 
-// A one-byte message with room for one fd (SCM_RIGHTS). Not to be moved:
-// msg points into it.
-struct FdMessage {
-    char byte = 'f';
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
-    msghdr msg{};
-
-    FdMessage() {
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-    }
-    FdMessage(const FdMessage&) = delete;
-    FdMessage& operator=(const FdMessage&) = delete;
-};
-
-// Passes fd over an AF_UNIX socket.
-void send_fd(int carrier, int fd) {
-    FdMessage m;
-    cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    REQUIRE(::sendmsg(carrier, &m.msg, MSG_NOSIGNAL) == 1);
-}
-
 // Takes in the fd send_fd passed, through ringo's recvmsg.
 Task<int> recv_fd(int carrier) {
-    FdMessage m;
+    ringo::test::FdMessage m;
     auto n = co_await ringo::with_timeout(bound, io::recvmsg(carrier, &m.msg, MSG_CMSG_CLOEXEC));
     REQUIRE(n.has_value());
     REQUIRE(*n == 1);
-    cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
-    REQUIRE(c != nullptr);
-    REQUIRE(c->cmsg_type == SCM_RIGHTS);
-    int fd = -1;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    const int fd = m.fd();
+    REQUIRE(fd >= 0);
     co_return fd;
 }
 
@@ -202,7 +171,7 @@ TEST_CASE("a socket closed behind ringo's back with a recv parked, its number re
             Pair carrier = ringo::test::socket_pair();
             Pair passed = ringo::test::socket_pair();
             auto stale = co_await park_then_close_behind_ringo();
-            send_fd(carrier.a, passed.a);
+            ringo::test::send_fd(carrier.a, passed.a);
             int got = co_await recv_fd(carrier.b);
             REQUIRE(got == stale.old.a);
             co_await exchange(got, passed.b);

@@ -64,18 +64,29 @@ namespace detail {
 
 struct CancelScope;
 
+// Where an op is, from acquire to release: the one record of it, so every
+// path that stops or drops an op (cancel, abandon, close, shutdown) is a
+// switch on it. Transitions are drawn in docs/architecture.md.
 enum class OpState : std::uint8_t {
-    idle,       // acquired, arguments being filled in
-    in_flight,  // handed to a backend (or the timer heap); a completion will come
-    done,       // final completion delivered, result valid
+    idle,         // acquired, arguments being filled in
+    in_flight,    // with the backend (kernel, poll descriptor, blocking pool) or the timer heap
+    buffer_wait,  // a pooled read parked in the core until a pool buffer is free
+    readable,     // a pooled read whose fd is readable: it reads right before its task resumes
+    backing_off,  // an accept failed for want of fds, held for its listener's back-off
+    abandoned,    // nobody waits any more: the core cleans up at the final completion
+    done,         // final completion delivered, result valid
 };
+
+// Started and not yet done: someone (kernel, backend, core) still holds it.
+constexpr bool is_pending(OpState s) noexcept { return s != OpState::idle && s != OpState::done; }
+// What the backend holds: its final completion is still to come from there.
+constexpr bool with_backend(OpState s) noexcept { return s == OpState::in_flight || s == OpState::abandoned; }
 
 struct Op {
     // Arguments. Which ones matter depends on kind.
     OpKind kind = OpKind::nop;
     OpState state = OpState::idle;
     CancelReason cancel_reason = CancelReason::none;
-    bool abandoned = false;      // no waiter any more; the engine cleans up
     std::uint8_t hints = 0;      // op_hint::*
     int fd = -1;
     int msg_flags = 0;           // MSG_* for recv/send, `how` for shutdown
@@ -126,11 +137,6 @@ struct Op {
     // recv_pooled: the pool buffer the result landed in (-1: none). Whoever
     // holds the op when it is done owns the buffer and gives it back.
     std::int32_t buf_id = -1;
-    bool waiting_for_buffer = false;  // parked in the core until one is free
-    bool read_deferred = false;       // readable; the read runs when its task is resumed
-    // An accept that failed for want of fds (EMFILE, ENFILE, ENOBUFS,
-    // ENOMEM), held in the core until its listener's back-off has passed.
-    bool backing_off = false;
 };
 
 inline void link_owner(Op* op, Op** head) noexcept {

@@ -54,7 +54,7 @@ public:
     OpAwaiter& operator=(OpAwaiter&&) = delete;
     ~OpAwaiter() {
         if (!op_) return;
-        if (op_->state == OpState::in_flight) abandon_op(core_, op_);
+        if (is_pending(op_->state)) abandon_op(core_, op_);
         else discard_op(core_, op_);  // done but never resumed, or never started
     }
 
