@@ -3,11 +3,11 @@
 // op.next; the loop thread touches neither (cancel() leaves pool ops alone,
 // the core writes only waiter/scope/abandoned fields). The mutex orders the
 // thread's writes before the loop's read of the done list.
-#include "blocking_pool.hpp"
+#include "compat/epoll/blocking_pool.hpp"
 
-#include "op_syscall.hpp"
+#include "compat/epoll/op_syscall.hpp"
 
-#include "../../engine/src/backend.hpp"
+#include "engine/backend/io_backend.hpp"
 
 #include <cerrno>
 #include <csignal>

@@ -4,7 +4,7 @@
 // thread that finishes one wakes the loop through its backend's wake().
 #pragma once
 
-#include "op_queue.hpp"
+#include "engine/backend/op_queue.hpp"
 
 #include <condition_variable>
 #include <mutex>

@@ -39,11 +39,10 @@
 // Wake: an eventfd in the set (level-triggered) behind a "wake pending"
 // flag, so only the first wake() after the loop consumed the last one writes
 // (Go's netpollWakeSig). The blocking pool reports through the same wake.
-#include "epoll_backend.hpp"
+#include "compat/epoll/epoll_backend.hpp"
 
-#include "../../engine/src/core.hpp"
-#include "op_syscall.hpp"
-#include "../../engine/backend/op_traits.hpp"
+#include "compat/epoll/op_syscall.hpp"
+#include "engine/backend/op_traits.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -88,15 +87,15 @@ std::string init_error(const char* call, int err) {
 
 }  // namespace
 
-EpollBackend::EpollBackend(Core& core, const RuntimeOptions& options)
-    : core_(core), pool_(*this), events_(std::clamp(options.queue_depth, 1u, max_batch)) {
+EpollBackend::EpollBackend(BackendContext ctx)
+    : ctx_(ctx), pool_(*this), events_(std::clamp(ctx.options.queue_depth, 1u, max_batch)) {
     // Forces the epoll_wait fallback on a kernel that has epoll_pwait2, so
     // tests can walk it (STYLE rule 11).
     if (const char* env = std::getenv("RINGO_EPOLL_PWAIT2"); env && std::strcmp(env, "0") == 0) use_pwait2_ = false;
 }
 
-Result<std::unique_ptr<IoBackend>> EpollBackend::create(Core& core, const RuntimeOptions& options) {
-    std::unique_ptr<EpollBackend> b(new EpollBackend(core, options));
+Result<std::unique_ptr<IoBackend>> EpollBackend::create(BackendContext ctx) {
+    std::unique_ptr<EpollBackend> b(new EpollBackend(ctx));
     const char* call = "";
     if (int err = b->init(call); err != 0) return Error(errc::backend_unavailable, init_error(call, err));
     return std::unique_ptr<IoBackend>(std::move(b));
@@ -176,8 +175,8 @@ bool EpollBackend::start(Op& op) noexcept {
     }
     case OpKind::close: return start_close(op);
     case OpKind::shutdown:
-        ++core_.stats().inline_syscalls;
-        ++core_.stats().kernel_entries;
+        ++ctx_.stats.inline_syscalls;
+        ++ctx_.stats.kernel_entries;
         run_syscall(op);  // never blocks
         return true;
     default:
@@ -196,7 +195,7 @@ bool EpollBackend::start_polled(Op& op, PollDesc& pd, Direction d) noexcept {
             ++parked_;
             return false;
         }
-        ++core_.stats().inline_syscalls;
+        ++ctx_.stats.inline_syscalls;
         if (attempt(op, pd, d)) return true;
         if (int err = register_fd(pd, op.fd); err != 0) {
             op.result = -err;
@@ -247,7 +246,7 @@ bool EpollBackend::start_close(Op& op) noexcept {
         pd->set_pending_close(&op);
         return false;
     }
-    ++core_.stats().inline_syscalls;
+    ++ctx_.stats.inline_syscalls;
     close_fd(op, pd);
     return true;
 }
@@ -259,8 +258,8 @@ bool EpollBackend::attempt(Op& op, PollDesc& pd, Direction d) noexcept {
     for (;;) {
         const std::uint32_t tick = pd.tick(d);
         op.backend_word = (op.backend_word & ~tick_mask) | tick;
-        ++core_.stats().kernel_entries;
-        if (run_syscall(op, &core_.buffers())) {
+        ++ctx_.stats.kernel_entries;
+        if (run_syscall(op, &ctx_.buffers)) {
             note_new_fds(op);
             // A short read of a stream drained the socket (the hint says
             // the fd is one); a read that filled the buffer says nothing.
@@ -282,19 +281,19 @@ int EpollBackend::register_fd(PollDesc& pd, int fd) noexcept {
     epoll_event ev{};
     ev.events = fd_events;
     ev.data.u64 = pd.token(fd);
-    ++core_.stats().kernel_entries;
+    ++ctx_.stats.kernel_entries;
     int r = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
     if (r < 0 && errno == EEXIST) {
         // The same file already sits in the set under this number, from a
         // lifetime whose close we never saw (close(2) while a dup kept the
         // file open, then the number given back to it): give it this
         // lifetime's token.
-        ++core_.stats().kernel_entries;
+        ++ctx_.stats.kernel_entries;
         r = ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
         if (r < 0 && errno == ENOENT) {
             // And gone again in between (another thread closed it): add
             // whatever the number names now.
-            ++core_.stats().kernel_entries;
+            ++ctx_.stats.kernel_entries;
             r = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
         }
     }
@@ -325,7 +324,7 @@ void EpollBackend::note_new_fds(const Op& op) noexcept {
 }
 
 void EpollBackend::close_fd(Op& op, PollDesc* pd) noexcept {
-    auto& stats = core_.stats();
+    auto& stats = ctx_.stats;
     if (pd) {
         cancel_waiters(*pd);
         if (pd->mode() == PollDesc::Mode::polled) {
@@ -355,7 +354,7 @@ void EpollBackend::cancel(Op& op) noexcept {
             // the direction was not ready, and any change since is an edge
             // still to be reported.
             --parked_;
-            core_.complete(op, -ECANCELED, 0);
+            ctx_.completed.completed(op, -ECANCELED, 0);
             return;
         }
     }
@@ -365,7 +364,7 @@ void EpollBackend::cancel_waiters(PollDesc& pd) noexcept {
     for (Direction d : {Direction::in, Direction::out}) {
         while (Op* op = pd.waiters(d).pop()) {
             --parked_;
-            core_.complete(*op, -ECANCELED, 0);
+            ctx_.completed.completed(*op, -ECANCELED, 0);
         }
     }
 }
@@ -384,7 +383,7 @@ int EpollBackend::poll(std::int64_t timeout_ns) noexcept {
 
 int EpollBackend::wait(std::int64_t timeout_ns) noexcept {
     auto max = static_cast<int>(events_.size());
-    ++core_.stats().kernel_entries;
+    ++ctx_.stats.kernel_entries;
     if (use_pwait2_) {
         timespec ts{};
         ts.tv_sec = timeout_ns / 1'000'000'000;
@@ -395,7 +394,7 @@ int EpollBackend::wait(std::int64_t timeout_ns) noexcept {
         // syscall (Docker's denies what it does not know).
         if (errno != ENOSYS && errno != EPERM) return -errno;
         use_pwait2_ = false;
-        ++core_.stats().kernel_entries;
+        ++ctx_.stats.kernel_entries;
     }
     int n = ::epoll_wait(epoll_fd_, events_.data(), max, ms_rounded_up(timeout_ns));
     return n >= 0 ? n : -errno;
@@ -424,19 +423,19 @@ void EpollBackend::retry_waiters(PollDesc& pd, Direction d) noexcept {
     OpQueue& queue = pd.waiters(d);
     while (Op* op = queue.front()) {
         if (op->kind == OpKind::recv_pooled) {
-            // Read when its task is about to run, not now (Core::deliver_readable):
+            // Read when its task is about to run, not now (CompletionList::readable):
             // the buffer is lent only while the task runs. If the data is gone
             // by then, the restarted op parks again, at a fresh tick.
             queue.pop();
             --parked_;
             op->backend_word = pd.token(op->fd) | read_deferred;
-            core_.deliver_readable(*op);
+            ctx_.completed.readable(*op);
             continue;
         }
         if (!attempt(*op, pd, d)) return;  // blocked again: first in line for the next edge
         queue.pop();
         --parked_;
-        core_.complete(*op, op->result, 0);
+        ctx_.completed.completed(*op, op->result, 0);
     }
 }
 
@@ -447,12 +446,12 @@ void EpollBackend::reap_pool() noexcept {
         Op* next = std::exchange(op->next, nullptr);
         PollDesc* pd = descs_.find(op->fd);  // made by start_file_io, never freed
         --pool_in_flight_;
-        core_.complete(*op, op->result, 0);  // may free the slot: op is not read after
+        ctx_.completed.completed(*op, op->result, 0);  // may free the slot: op is not read after
         if (pd) {
             pd->pool_op_finished();
             if (Op* close_op = pd->pending_close(); close_op && pd->pool_ops() == 0) {
                 close_fd(*close_op, pd);
-                core_.complete(*close_op, close_op->result, 0);
+                ctx_.completed.completed(*close_op, close_op->result, 0);
             }
         }
         op = next;
@@ -473,7 +472,7 @@ void EpollBackend::consume_wake() noexcept {
 
 // epoll picks a buffer itself, after readiness (op_syscall.cpp): free
 // buffers wait on the pool's stack.
-void EpollBackend::recycle_buffer(std::uint32_t bid) noexcept { core_.buffers().put(bid); }
+void EpollBackend::recycle_buffer(std::uint32_t bid) noexcept { ctx_.buffers.put(bid); }
 
 void EpollBackend::wake() noexcept {
     // One write per sleep; the flag keeps a busy loop from being woken by

@@ -2,9 +2,10 @@
 // completions, for kernels or sandboxes without a usable io_uring.
 #pragma once
 
-#include "../../engine/src/backend.hpp"
-#include "blocking_pool.hpp"
-#include "poll_desc.hpp"
+#include "engine/backend/backend_context.hpp"
+#include "engine/backend/io_backend.hpp"
+#include "compat/epoll/blocking_pool.hpp"
+#include "compat/epoll/poll_desc.hpp"
 
 #include <ringo/engine/result.hpp>
 
@@ -17,13 +18,11 @@
 
 namespace ringo::detail {
 
-class Core;
-
 class EpollBackend final : public IoBackend {
 public:
     // Fails (backend_unavailable, naming the syscall and errno) only when
     // the epoll fd or the wake eventfd cannot be had.
-    static Result<std::unique_ptr<IoBackend>> create(Core& core, const RuntimeOptions& options);
+    static Result<std::unique_ptr<IoBackend>> create(BackendContext ctx);
     ~EpollBackend() override;
 
     Backend kind() const noexcept override { return Backend::epoll; }
@@ -36,7 +35,7 @@ public:
     void fd_opened(int fd) noexcept override;
 
 private:
-    EpollBackend(Core& core, const RuntimeOptions& options);
+    explicit EpollBackend(BackendContext ctx);
     int init(const char*& failed_call) noexcept;
 
     bool start_polled(Op& op, PollDesc& pd, Direction d) noexcept;
@@ -54,7 +53,7 @@ private:
     void reap_pool() noexcept;
     void consume_wake() noexcept;
 
-    Core& core_;
+    BackendContext ctx_;
     PollDescTable descs_;
     BlockingPool pool_;
     std::vector<epoll_event> events_;  // one wait's batch: queue_depth events

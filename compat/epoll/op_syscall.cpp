@@ -1,6 +1,6 @@
-#include "op_syscall.hpp"
+#include "compat/epoll/op_syscall.hpp"
 
-#include "../../engine/src/buf_pool.hpp"
+#include "engine/backend/buf_pool.hpp"
 
 #include <cerrno>
 #include <cstdint>

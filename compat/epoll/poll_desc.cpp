@@ -1,4 +1,4 @@
-#include "poll_desc.hpp"
+#include "compat/epoll/poll_desc.hpp"
 
 #include <cerrno>
 #include <fcntl.h>

@@ -14,8 +14,8 @@
 //   of this fd number is dropped instead of waking the new owner's ops.
 #pragma once
 
-#include "op_queue.hpp"
-#include "../../engine/backend/op_traits.hpp"
+#include "engine/backend/op_queue.hpp"
+#include "engine/backend/op_traits.hpp"
 
 #include <cstdint>
 #include <memory>

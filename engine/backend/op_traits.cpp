@@ -1,4 +1,4 @@
-#include "op_traits.hpp"
+#include "engine/backend/op_traits.hpp"
 
 #include <unistd.h>
 

@@ -3,7 +3,7 @@
 // ringo-probe --require, --json keys): rename none, only add.
 #include <ringo/engine/feature.hpp>
 
-#include "../src/quote.hpp"
+#include "engine/src/quote.hpp"
 
 #include <array>
 

@@ -3,9 +3,9 @@
 // (so a test run or a deployment can force fallbacks without a rebuild),
 // and the older per-feature switches of RuntimeOptions. The values are the
 // user's: errors quote them (engine/src/quote.hpp), never echo them raw.
-#include "overrides.hpp"
+#include "engine/probe/overrides.hpp"
 
-#include "../src/quote.hpp"
+#include "engine/src/quote.hpp"
 
 #include <ringo/engine/probe.hpp>
 

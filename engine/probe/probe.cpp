@@ -4,7 +4,7 @@
 // states the io_uring verdict in words.
 #include <ringo/engine/probe.hpp>
 
-#include "probe_parts.hpp"
+#include "engine/probe/probe_parts.hpp"
 
 #if RINGO_HAVE_LIBURING_VERSION_H
 #include <liburing/io_uring_version.h>

@@ -1,7 +1,7 @@
 // The fallback backend's needs: an epoll instance, and whether
 // epoll_pwait2 (linux 5.11, nanosecond timeouts) exists; without it the
 // epoll backend rounds timeouts up to whole milliseconds for epoll_wait.
-#include "probe_parts.hpp"
+#include "engine/probe/probe_parts.hpp"
 
 #include <sys/epoll.h>
 #include <sys/syscall.h>

@@ -11,9 +11,9 @@
 // BufRings. Teardown thus unregisters the buffer rings while the ring lives,
 // then tears the ring down (cancelling what is in flight), and only then
 // frees the memory and fds those requests used.
-#include "probe_parts.hpp"
+#include "engine/probe/probe_parts.hpp"
 
-#include "../../compat/uring/uring_shims.hpp"
+#include "compat/uring/uring_shims.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>

@@ -7,7 +7,7 @@
 // Each step runs only when the steps before it passed. Buffers and fds are
 // declared before the ring, so the ring (and anything still in flight on
 // it) is gone before they are.
-#include "probe_parts.hpp"
+#include "engine/probe/probe_parts.hpp"
 
 #include <sys/socket.h>
 

@@ -9,7 +9,7 @@
 //   verdict.cpp          decide(): what the engine does with all that
 #pragma once
 
-#include "probe_util.hpp"
+#include "engine/probe/probe_util.hpp"
 
 #include <ringo/engine/probe.hpp>
 

@@ -4,7 +4,7 @@
 //   registered ring fd   IORING_REGISTER_RING_FDS, then a nop through it, 5.18
 //   fixed files          a sparse table (IORING_RSRC_REGISTER_SPARSE), 5.19
 //   MSG_RING             one ring posts a completion into another, 5.18
-#include "probe_parts.hpp"
+#include "engine/probe/probe_parts.hpp"
 
 #include <sys/socket.h>
 

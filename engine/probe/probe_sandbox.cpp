@@ -10,7 +10,7 @@
 //           charge rings to it; later ones to the memory cgroup).
 // io_uring_enter(-1, ...) tells a filter from the kernel: a real kernel
 // looks the fd up and answers EBADF; a filter answers first, with its errno.
-#include "probe_parts.hpp"
+#include "engine/probe/probe_parts.hpp"
 
 #include <sys/syscall.h>
 #include <unistd.h>

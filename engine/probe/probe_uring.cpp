@@ -1,10 +1,10 @@
 // The engine's ring, as the engine sets it up, and what it tells about the
 // kernel: the setup ladder step that takes, the IORING_FEAT_* flags, and the
 // opcode table. Then each setup flag alone on a throw-away ring.
-#include "probe_parts.hpp"
+#include "engine/probe/probe_parts.hpp"
 
-#include "../../compat/uring/uring_shims.hpp"
-#include "ring_ladder.hpp"
+#include "compat/uring/uring_shims.hpp"
+#include "engine/probe/ring_ladder.hpp"
 
 #include <sys/syscall.h>
 #include <unistd.h>

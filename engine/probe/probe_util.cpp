@@ -1,6 +1,6 @@
-#include "probe_util.hpp"
+#include "engine/probe/probe_util.hpp"
 
-#include "ring_ladder.hpp"
+#include "engine/probe/ring_ladder.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

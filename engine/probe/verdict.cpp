@@ -4,7 +4,7 @@
 // proved it, and nothing disabled it; otherwise the reason says which.
 #include <ringo/engine/probe.hpp>
 
-#include "ring_ladder.hpp"
+#include "engine/probe/ring_ladder.hpp"
 
 #include <initializer_list>
 #include <optional>

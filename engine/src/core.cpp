@@ -1,7 +1,6 @@
-#include "core.hpp"
+#include "engine/src/core.hpp"
 
-#include "backend_factory.hpp"
-#include "../backend/op_traits.hpp"
+#include "engine/backend/op_traits.hpp"
 
 #include <fmt/core.h>
 
@@ -62,13 +61,13 @@ Result<void> check_options(const RuntimeOptions& o) {
 
 Result<std::unique_ptr<Core>> Core::create(RuntimeOptions options) {
     if (auto ok = check_options(options); !ok) return ok.error_info();
-    std::unique_ptr<Core> core(new Core(std::move(options)));
-    auto backend = make_backend(*core, core->options_, core->fallback_reason_);
-    if (!backend) return backend.error_info();
-    core->backend_ = std::move(*backend);
-    if (!core->fallback_reason_.empty())
-        core->log(fmt::format("ringo: io_uring unavailable, using epoll: {}", core->fallback_reason_));
-    return core;
+    return std::unique_ptr<Core>(new Core(std::move(options)));
+}
+
+void Core::attach(std::unique_ptr<IoBackend> backend, std::string fallback_reason) noexcept {
+    backend_ = std::move(backend);
+    fallback_reason_ = std::move(fallback_reason);
+    if (!fallback_reason_.empty()) log(fmt::format("ringo: io_uring unavailable, using epoll: {}", fallback_reason_));
 }
 
 Core::~Core() {
@@ -78,6 +77,40 @@ Core::~Core() {
     drain();
     destroy_leftover_tasks();
     drain();  // closes started by the frames destroyed just now
+    // Now, while the slab, the pool and the stats it points to still exist:
+    // its teardown may still reap completions.
+    backend_.reset();
+}
+
+bool Core::backend_start(Op& op) noexcept {
+    const bool done = backend_->start(op);
+    settle();
+    return done;
+}
+
+void Core::backend_cancel(Op& op) noexcept {
+    backend_->cancel(op);
+    settle();
+}
+
+int Core::backend_poll(std::int64_t timeout_ns) noexcept {
+    const int r = backend_->poll(timeout_ns);
+    settle();
+    return r;
+}
+
+void Core::fd_opened(int fd) noexcept {
+    backend_->fd_opened(fd);
+    settle();
+}
+
+// What the backend handed back. Nested calls (a completion's hook cancels
+// another op) take from the same list: every entry is finished once.
+void Core::settle() noexcept {
+    while (Op* op = completed_.pop()) {
+        if (op->notice == Op::Notice::readable) deliver_readable(*op);
+        else complete(*op, op->result, op->completion_flags);
+    }
 }
 
 // --- ops -------------------------------------------------------------------
@@ -112,13 +145,13 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
         if (!start_user_op(op)) return done_inline(op);
     } else {
         bool done = false;
-        if (op->kind == OpKind::recv_pooled && buf_waiters_head_) {
+        if (op->kind == OpKind::recv_pooled && !buf_waiters_.empty()) {
             // Reads wait for buffers in arrival order: a newcomer queues
             // behind the waiting ones instead of racing them to the next
             // free buffer (on io_uring its SQE would go first and win).
             park_for_buffer(*op);
         } else {
-            done = backend_->start(*op);
+            done = backend_start(*op);
         }
         if (done && !(op->kind == OpKind::recv_pooled && settle_pooled(*op, op->result)) &&
             !(op->kind == OpKind::accept && hold_for_backoff(*op, op->result)))
@@ -168,7 +201,7 @@ void Core::start_detached(Op* op) noexcept {
     if (op->kind == OpKind::close) cancel_held_ops(op->fd);
     op->state = OpState::abandoned;
     ++stats_.submitted[static_cast<std::size_t>(op->kind)];
-    if (backend_->start(*op)) {
+    if (backend_start(*op)) {
         ++stats_.completed[static_cast<std::size_t>(op->kind)];
         pool_.release(op);
         return;
@@ -256,7 +289,7 @@ void Core::cancel(Op* op, CancelReason reason) noexcept {
         return;
     default:
         if (is_user_kind(op->kind)) cancel_user_op(op, reason);
-        else backend_->cancel(*op);
+        else backend_cancel(*op);
         return;
     }
 }
@@ -296,10 +329,10 @@ void Core::abandon(Op* op) noexcept {
 
 void Core::abandon_in_backend(Op* op) noexcept {
     const auto ud = OpPool::user_data(*op);
-    backend_->cancel(*op);
+    backend_cancel(*op);
     ++stats_.ops_canceled;
     while (pool_.lookup(ud) == op) {
-        int r = backend_->poll(-1);
+        int r = backend_poll(-1);
         if (r < 0 && !is_transient_wait_error(r)) {
             log(fmt::format("ringo: backend wait failed while abandoning an op: {}", std::strerror(-r)));
             break;
@@ -373,10 +406,7 @@ bool Core::settle_pooled(Op& op, int result) noexcept {
 void Core::park_for_buffer(Op& op) noexcept {
     ++stats_.buffer_waits;
     op.state = OpState::buffer_wait;
-    op.next = nullptr;
-    if (buf_waiters_tail_) buf_waiters_tail_->next = &op;
-    else buf_waiters_head_ = &op;
-    buf_waiters_tail_ = &op;
+    buf_waiters_.push(op);
 }
 
 void Core::give_back_buffer(std::uint32_t bid) noexcept {
@@ -385,14 +415,7 @@ void Core::give_back_buffer(std::uint32_t bid) noexcept {
 }
 
 void Core::unlink_buffer_waiter(Op* op) noexcept {
-    Op* prev = nullptr;
-    for (Op* o = buf_waiters_head_; o; prev = o, o = o->next) {
-        if (o != op) continue;
-        (prev ? prev->next : buf_waiters_head_) = o->next;
-        if (buf_waiters_tail_ == o) buf_waiters_tail_ = prev;
-        break;
-    }
-    op->next = nullptr;
+    buf_waiters_.remove(*op);
     op->state = OpState::in_flight;
 }
 
@@ -402,8 +425,8 @@ void Core::unlink_buffer_waiter(Op* op) noexcept {
 // the next file given the same number. Deferred reads are the backend's:
 // each keeps a per-number stamp it checks at the restart.
 void Core::cancel_held_ops(int fd) noexcept {
-    for (Op* list : {buf_waiters_head_, backoff_head_}) {
-        for (Op* op = list; op;) {
+    for (OpQueue* held : {&buf_waiters_, &backing_off_}) {
+        for (Op* op = held->front(); op;) {
             Op* next = op->next;
             if (op->fd == fd) cancel(op, CancelReason::canceled);
             op = next;
@@ -447,8 +470,7 @@ bool Core::hold_for_backoff(Op& op, int result) noexcept {
     op.deadline_ns = op.deadline_ns != 0 ? std::min(op.deadline_ns, until) : until;
     op.result = result;
     op.state = OpState::backing_off;
-    op.next = backoff_head_;
-    backoff_head_ = &op;
+    backing_off_.push(op);
     ++stats_.accept_backoffs;
     return true;
 }
@@ -465,14 +487,7 @@ bool Core::arm_backoff_timer(Op& op) noexcept {
 
 // Leaves the state backing_off: finish() sees it and returns the held
 // error instead of holding it again.
-void Core::unlink_backoff(Op& op) noexcept {
-    for (Op** p = &backoff_head_; *p; p = &(*p)->next) {
-        if (*p != &op) continue;
-        *p = op.next;
-        break;
-    }
-    op.next = nullptr;
-}
+void Core::unlink_backoff(Op& op) noexcept { backing_off_.remove(op); }
 
 void Core::deliver_readable(Op& op) noexcept {
     if (op.state == OpState::abandoned) {  // readiness won against its cancel
@@ -498,7 +513,7 @@ Op* Core::op_to_resume(std::uint64_t user_data) noexcept {
     if (!op) return nullptr;
     if (op->state == OpState::readable) {
         op->state = OpState::in_flight;
-        if (!backend_->start(*op) || !finish(*op, op->result, 0)) return nullptr;
+        if (!backend_start(*op) || !finish(*op, op->result, 0)) return nullptr;
     }
     return op->state == OpState::done && op->waiter ? op : nullptr;
 }
@@ -508,13 +523,13 @@ void Core::restart_buffer_waiters() noexcept {
     // backend ahead of the reads those tasks start. Reads still waiting
     // with no buffer free after a whole turn: the buffers are held across
     // turns (sends in flight), so more must circulate.
-    if (buf_waiters_head_ && buffers_.free() == 0) grow_buffers();
+    if (!buf_waiters_.empty() && buffers_.free() == 0) grow_buffers();
     // As many as there are free buffers: a restarted read that still finds
     // none (another read took it) simply parks again.
-    for (std::uint32_t budget = buffers_.free(); budget > 0 && buf_waiters_head_; --budget) {
-        Op* op = buf_waiters_head_;
+    for (std::uint32_t budget = buffers_.free(); budget > 0 && !buf_waiters_.empty(); --budget) {
+        Op* op = buf_waiters_.front();
         unlink_buffer_waiter(op);
-        if (backend_->start(*op)) complete(*op, op->result, 0);
+        if (backend_start(*op)) complete(*op, op->result, 0);
     }
 }
 
@@ -542,7 +557,7 @@ void Core::run_ready() {
 }
 
 std::int64_t Core::wait_timeout() noexcept {
-    if (!ready_.empty() || (root_done_ && *root_done_) || (buf_waiters_head_ && buffers_.free() > 0) ||
+    if (!ready_.empty() || (root_done_ && *root_done_) || (!buf_waiters_.empty() && buffers_.free() > 0) ||
         (stop_requested_.load(std::memory_order_relaxed) && !stopping_))
         return 0;
     if (timers_.empty()) return -1;
@@ -582,7 +597,7 @@ void Core::turn() {
         stalled_ = true;
         return;
     }
-    int r = backend_->poll(wait_timeout());
+    int r = backend_poll(wait_timeout());
     if (r < 0 && !is_transient_wait_error(r)) {
         // The kernel wait cannot work any more (a ring used from a thread
         // it does not belong to, say): every later turn would fail the same
@@ -611,7 +626,7 @@ void Core::drain() {
         run_ready();
         restart_buffer_waiters();
         if (!can_progress()) break;
-        int r = backend_->poll(wait_timeout());
+        int r = backend_poll(wait_timeout());
         if (r < 0 && !is_transient_wait_error(r)) break;
         fire_timers();
     }
@@ -711,13 +726,7 @@ void Core::report_exception(std::exception_ptr e) noexcept {
     }
 }
 
-void Core::log(std::string_view line) noexcept {
-    try {
-        if (options_.log) options_.log(line);
-        else fmt::print(stderr, "{}\n", line);
-    } catch (...) {
-    }
-}
+void Core::log(std::string_view line) noexcept { BackendContext::log_line(options_, line); }
 
 // --- the public entry points of op_awaiter.hpp ----------------------------
 

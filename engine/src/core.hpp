@@ -10,11 +10,14 @@
 // backend is never re-entered from user code.
 #pragma once
 
-#include "backend.hpp"
-#include "buf_pool.hpp"
-#include "op_pool.hpp"
-#include "ready_queue.hpp"
-#include "timer_heap.hpp"
+#include "engine/backend/backend_context.hpp"
+#include "engine/backend/buf_pool.hpp"
+#include "engine/backend/completion_list.hpp"
+#include "engine/backend/io_backend.hpp"
+#include "engine/backend/op_pool.hpp"
+#include "engine/backend/op_queue.hpp"
+#include "engine/src/ready_queue.hpp"
+#include "engine/src/timer_heap.hpp"
 
 #include <ringo/engine/cancel_scope.hpp>
 #include <ringo/engine/result.hpp>
@@ -35,7 +38,11 @@ namespace ringo::detail {
 
 class Core {
 public:
+    // Checks the options; the backend comes after (attach), built outside
+    // the core from backend_context() (engine/runtime/backend_factory).
     static Result<std::unique_ptr<Core>> create(RuntimeOptions options);
+    BackendContext backend_context() noexcept { return {pool_, buffers_, stats_, completed_, options_}; }
+    void attach(std::unique_ptr<IoBackend> backend, std::string fallback_reason) noexcept;
     ~Core();
     Core(const Core&) = delete;
     Core& operator=(const Core&) = delete;
@@ -50,7 +57,9 @@ public:
     // Starts an op nobody waits for (RAII close); the slot frees itself.
     void start_detached(Op* op) noexcept;
     void complete(Op& op, int result, std::uint32_t flags) noexcept;
-    Op* lookup(std::uint64_t user_data) noexcept { return pool_.lookup(user_data); }
+    // An fd opened outside the backend (io::opened): the backend forgets
+    // what it knew of an earlier file under that number.
+    void fd_opened(int fd) noexcept;
     void cancel(Op* op, CancelReason reason) noexcept;
     void abandon(Op* op) noexcept;
     void set_deadline(Op* op, std::int64_t deadline_ns) noexcept;
@@ -60,13 +69,6 @@ public:
     // A lent buffer comes back: into circulation again, and a read waiting
     // for one may go.
     void give_back_buffer(std::uint32_t bid) noexcept;
-    // For backends that learn readiness (epoll, io_uring without a buffer
-    // ring): the fd of an in-flight recv_pooled is readable. Instead of
-    // reading now, while every other readable fd also takes a buffer before
-    // any task has run, the core restarts the op right before it resumes
-    // the task; a task that sends and drops its buffer at once hands the
-    // same buffer to the next. The op stays in flight until then.
-    void deliver_readable(Op& op) noexcept;
 
     // --- loop ---
     void turn();
@@ -129,6 +131,19 @@ private:
     void park_for_buffer(Op& op) noexcept;
     bool finish(Op& op, int result, std::uint32_t flags) noexcept;
     void abandon_in_backend(Op* op) noexcept;
+    // Calls into the backend, each followed by settle(): what it handed
+    // back in completed_ is finished before the core goes on.
+    bool backend_start(Op& op) noexcept;
+    void backend_cancel(Op& op) noexcept;
+    int backend_poll(std::int64_t timeout_ns) noexcept;
+    void settle() noexcept;
+    // For backends that learn readiness (epoll, io_uring without a buffer
+    // ring): the fd of an in-flight recv_pooled is readable. Instead of
+    // reading now, while every other readable fd also takes a buffer before
+    // any task has run, the core restarts the op right before it resumes
+    // the task; a task that sends and drops its buffer at once hands the
+    // same buffer to the next. The op stays in flight until then.
+    void deliver_readable(Op& op) noexcept;
     void push_resume(Op& op) noexcept;
     Op* op_to_resume(std::uint64_t user_data) noexcept;
 
@@ -138,18 +153,18 @@ private:
     BufPool buffers_;
     std::unique_ptr<IoBackend> backend_;
     OpPool pool_;
+    CompletionList completed_;  // what the backend handed back, not yet finished
     ReadyQueue ready_;
     TimerHeap timers_;
     Stats stats_;
     SpawnStateBase* tasks_ = nullptr;  // live spawned tasks
     std::uint32_t live_tasks_ = 0;
     std::uint32_t kernel_in_flight_ = 0;  // includes reads waiting for a buffer
-    // Pooled reads that found no free buffer, in arrival order (Op::next).
-    Op* buf_waiters_head_ = nullptr;
-    Op* buf_waiters_tail_ = nullptr;
-    // Accepts held for their listener's back-off (Op::next), and each
-    // listener fd's back-off level: consecutive failures for want of fds.
-    Op* backoff_head_ = nullptr;
+    // Pooled reads that found no free buffer, in arrival order.
+    OpQueue buf_waiters_;
+    // Accepts held for their listener's back-off, and each listener fd's
+    // back-off level: consecutive failures for want of fds.
+    OpQueue backing_off_;
     std::vector<std::uint8_t> backoff_level_;
     // Ops one resume of a task may complete in place before the task goes
     // to the back of the queue (tokio's coop budget is 128 too): a

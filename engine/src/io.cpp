@@ -1,6 +1,6 @@
 #include <ringo/engine/io.hpp>
 
-#include "core.hpp"
+#include "engine/src/core.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -181,7 +181,7 @@ AcceptOp accept(int fd, std::int64_t deadline_ns) noexcept { return AcceptOp(fd,
 
 void opened(int fd) noexcept {
     if (fd < 0) return;
-    if (auto* core = detail::current_core()) core->backend().fd_opened(fd);
+    if (auto* core = detail::current_core()) core->fd_opened(fd);
 }
 
 void close_detached(int fd) noexcept {

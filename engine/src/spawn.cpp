@@ -1,4 +1,4 @@
-#include "core.hpp"
+#include "engine/src/core.hpp"
 
 #include <fmt/core.h>
 

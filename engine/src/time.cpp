@@ -1,6 +1,6 @@
 #include <ringo/engine/time.hpp>
 
-#include "core.hpp"
+#include "engine/src/core.hpp"
 
 namespace ringo {
 

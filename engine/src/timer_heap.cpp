@@ -1,4 +1,4 @@
-#include "timer_heap.hpp"
+#include "engine/src/timer_heap.hpp"
 
 namespace ringo::detail {
 

@@ -1,4 +1,4 @@
-#include "multishot_accept.hpp"
+#include "engine/uring/multishot_accept.hpp"
 
 #include <liburing.h>
 

@@ -20,11 +20,10 @@
 // Which fast paths to use is decided once, at creation, from ringo::probe()
 // (engine/probe/), RuntimeOptions and RINGO_DISABLE; the hot path reads
 // plain bools.
-#include "uring_backend.hpp"
+#include "engine/uring/uring_backend.hpp"
 
-#include "../probe/ring_ladder.hpp"
-#include "../src/core.hpp"
-#include "../../compat/uring/uring_shims.hpp"
+#include "engine/probe/ring_ladder.hpp"
+#include "compat/uring/uring_shims.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -65,18 +64,16 @@ std::string setup_error(int err) {
 
 }  // namespace
 
-UringBackend::UringBackend(Core& core, const RuntimeOptions& options, FeatureSet allowed)
-    : core_(core), options_(options), allowed_(allowed) {}
+UringBackend::UringBackend(BackendContext ctx, FeatureSet allowed) : ctx_(ctx), allowed_(allowed) {}
 
-Result<std::unique_ptr<IoBackend>> UringBackend::create(Core& core, const RuntimeOptions& options,
-                                                        FeatureSet allowed) {
-    std::unique_ptr<UringBackend> b(new UringBackend(core, options, allowed));
+Result<std::unique_ptr<IoBackend>> UringBackend::create(BackendContext ctx, FeatureSet allowed) {
+    std::unique_ptr<UringBackend> b(new UringBackend(ctx, allowed));
     if (int err = b->init(); err != 0) return Error(errc::backend_unavailable, setup_error(err));
     return std::unique_ptr<IoBackend>(std::move(b));
 }
 
 int UringBackend::init() {
-    unsigned entries = options_.queue_depth ? options_.queue_depth : 256;
+    unsigned entries = ctx_.options.queue_depth ? ctx_.options.queue_depth : 256;
     // The probe tried the same ladder; a step it allowed may still fail here
     // (a larger queue_depth), so keep stepping down on EINVAL.
     int err = EINVAL;
@@ -189,7 +186,7 @@ bool UringBackend::make_room(unsigned n) noexcept {
             submit_error_ = EBUSY;
             return false;
         }
-        ++core_.stats().kernel_entries;
+        ++ctx_.stats.kernel_entries;
         int r = io_uring_submit(&ring_);
         if (r >= 0 || r == -EINTR) continue;
         if (r != -EBUSY && r != -EAGAIN) {
@@ -198,7 +195,7 @@ bool UringBackend::make_room(unsigned n) noexcept {
         }
         if (!reaping_) {
             reap();
-            ++core_.stats().kernel_entries;
+            ++ctx_.stats.kernel_entries;
             io_uring_get_events(&ring_);
             reap();
         }
@@ -223,7 +220,7 @@ bool UringBackend::no_sqe(Op& op) noexcept {
 }
 
 bool UringBackend::start(Op& op) noexcept {
-    auto& stats = core_.stats();
+    auto& stats = ctx_.stats;
     if (op.fd >= 0 && (op.fd == wake_fd_ || op.fd == ring_.ring_fd)) {
         // The runtime's own fds, named by a stale number: never let an op
         // (least of all a close) reach them.
@@ -321,7 +318,7 @@ void UringBackend::prep_single_accept(Op& op, io_uring_sqe* sqe) noexcept {
 // --- pooled reads ------------------------------------------------------------
 
 void UringBackend::recycle_buffer(std::uint32_t bid) noexcept {
-    BufPool& pool = core_.buffers();
+    BufPool& pool = ctx_.buffers;
     if (!buf_ring_decided_) {
         buf_ring_decided_ = true;
         if (buf_ring_allowed_) {
@@ -337,7 +334,7 @@ void UringBackend::recycle_buffer(std::uint32_t bid) noexcept {
                     speculative_send_ = false;  // no spares then: every borrowed read goes to the ring
                 }
             }
-            else core_.log(std::string("ringo: io_uring buffer ring unavailable, borrowed reads poll first: ") +
+            else ctx_.log(std::string("ringo: io_uring buffer ring unavailable, borrowed reads poll first: ") +
                            std::strerror(err));
         }
     }
@@ -356,7 +353,7 @@ void UringBackend::recycle_buffer(std::uint32_t bid) noexcept {
 
 void UringBackend::return_spares() noexcept {
     if (spares_.empty()) return;
-    BufPool& pool = core_.buffers();
+    BufPool& pool = ctx_.buffers;
     const int mask = io_uring_buf_ring_mask(buf_ring_entries_);
     int i = 0;
     for (auto bid : spares_)
@@ -369,7 +366,7 @@ void UringBackend::return_spares() noexcept {
 // spare buffer, with no SQE, no CQE and no suspension.
 bool UringBackend::try_recv_pooled_inline(Op& op) noexcept {
     const std::uint32_t bid = spares_.back();
-    BufPool& pool = core_.buffers();
+    BufPool& pool = ctx_.buffers;
     const int n = recv_in_place(op.fd, pool.data(bid), pool.buffer_size(), op.msg_flags);
     if (n == -EAGAIN) return false;
     if (n > 0) {  // EOF or error: the spare stays
@@ -387,7 +384,7 @@ bool UringBackend::start_recv_pooled(Op& op) noexcept {
             return true;
         io_uring_sqe* sqe = get_sqe();
         if (!sqe) return no_sqe(op);
-        io_uring_prep_recv(sqe, op.fd, nullptr, core_.buffers().buffer_size(), op.msg_flags);
+        io_uring_prep_recv(sqe, op.fd, nullptr, ctx_.buffers.buffer_size(), op.msg_flags);
         sqe->flags |= IOSQE_BUFFER_SELECT;
         sqe->buf_group = buf_group;
         if ((op.hints & op_hint::stream) && sock_state(op.fd) == SockState::drained)
@@ -408,9 +405,9 @@ bool UringBackend::start_recv_pooled(Op& op) noexcept {
         }
     }
     if (sock_state(op.fd) != SockState::drained) {
-        ++core_.stats().inline_syscalls;
-        ++core_.stats().kernel_entries;
-        if (recv_into_pool(op, core_.buffers())) {
+        ++ctx_.stats.inline_syscalls;
+        ++ctx_.stats.kernel_entries;
+        if (recv_into_pool(op, ctx_.buffers)) {
             if (op.result > 0)
                 set_sock_state(op.fd, static_cast<std::uint32_t>(op.result) == op.len ? SockState::nonempty
                                                                                      : SockState::drained);
@@ -427,25 +424,25 @@ bool UringBackend::start_recv_pooled(Op& op) noexcept {
 }
 
 // The POLL_ADD of a pooled read without a buffer ring completed. The read
-// runs when the task is about to resume (Core::deliver_readable), so a
+// runs when the task is about to resume (CompletionList::readable), so a
 // buffer is lent only while its task runs.
 void UringBackend::on_readable(Op& op, int res) noexcept {
     --in_flight_;
     if (res < 0) {
-        core_.complete(op, res, 0);
+        ctx_.completed.completed(op, res, 0);
         return;
     }
     if (static_cast<std::size_t>(op.fd) >= fd_closes_.size()) {
         try {
             fd_closes_.resize(std::max<std::size_t>(static_cast<std::size_t>(op.fd) + 1, fd_closes_.size() * 2));
         } catch (...) {
-            core_.complete(op, -ENOMEM, 0);
+            ctx_.completed.completed(op, -ENOMEM, 0);
             return;
         }
     }
     set_sock_state(op.fd, SockState::nonempty);  // so the restart reads first
     op.backend_word = std::uint64_t{fd_closes(op.fd)} + 1;
-    core_.deliver_readable(op);
+    ctx_.completed.readable(op);
 }
 
 void UringBackend::note_close(int fd) noexcept {
@@ -479,7 +476,7 @@ bool UringBackend::try_recv_inline(Op& op) noexcept {
 }
 
 int UringBackend::recv_in_place(int fd, void* buf, std::uint32_t len, int flags) noexcept {
-    auto& stats = core_.stats();
+    auto& stats = ctx_.stats;
     ++stats.inline_syscalls;
     ++stats.kernel_entries;
     ssize_t n = ::recv(fd, buf, len, flags | MSG_DONTWAIT);
@@ -495,7 +492,7 @@ int UringBackend::recv_in_place(int fd, void* buf, std::uint32_t len, int flags)
 
 void UringBackend::complete(Op& op, int result) noexcept {
     --in_flight_;
-    core_.complete(op, result, 0);
+    ctx_.completed.completed(op, result, 0);
 }
 
 void UringBackend::cancel(Op& op) noexcept {
@@ -508,7 +505,7 @@ void UringBackend::cancel(Op& op) noexcept {
 }
 
 int UringBackend::poll(std::int64_t timeout_ns) noexcept {
-    auto& stats = core_.stats();
+    auto& stats = ctx_.stats;
     int r = 0;
     if (timeout_ns == 0) {
         // Do not wait. Enter only if there is something to submit, or, on a
@@ -596,7 +593,7 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
         probe_result_ = cqe.res < 0 ? cqe.res : 0;
         return;
     }
-    Op* op = core_.lookup(cqe.user_data);
+    Op* op = ctx_.ops.lookup(cqe.user_data);
     if (!op || !with_backend(op->state)) return;  // stale: slot moved on
     if (op->kind == OpKind::recv_pooled) {
         if (!buf_ring_) {
@@ -610,7 +607,7 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
     if ((op->kind == OpKind::recv || op->kind == OpKind::recv_pooled) && (op->hints & op_hint::stream) &&
         cqe.res > 0)
         set_sock_state(op->fd, (cqe.flags & IORING_CQE_F_SOCK_NONEMPTY) ? SockState::nonempty : SockState::drained);
-    core_.complete(*op, cqe.res, cqe.flags);
+    ctx_.completed.completed(*op, cqe.res, cqe.flags);
 }
 
 FeatureSet UringBackend::fast_paths() const noexcept {

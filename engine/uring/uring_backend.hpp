@@ -1,8 +1,9 @@
 // UringBackend: ringo's proactor over io_uring (liburing).
 #pragma once
 
-#include "../src/backend.hpp"
-#include "multishot_accept.hpp"
+#include "engine/backend/backend_context.hpp"
+#include "engine/backend/io_backend.hpp"
+#include "engine/uring/multishot_accept.hpp"
 
 #include <ringo/engine/result.hpp>
 
@@ -18,16 +19,13 @@
 
 namespace ringo::detail {
 
-class Core;
-
 class UringBackend final : public IoBackend, private MultishotAccept::Hooks {
 public:
     // Sets up the ring with the richest flags the kernel accepts among
     // those `allowed` permits (the probe's verdict: engine/probe/verdict.cpp),
     // and uses only the fast paths in `allowed`. The error names the syscall
     // and the errno when the ring cannot be had at all.
-    static Result<std::unique_ptr<IoBackend>> create(Core& core, const RuntimeOptions& options,
-                                                     FeatureSet allowed);
+    static Result<std::unique_ptr<IoBackend>> create(BackendContext ctx, FeatureSet allowed);
     ~UringBackend() override;
 
     Backend kind() const noexcept override { return Backend::uring; }
@@ -45,7 +43,7 @@ public:
     unsigned setup_flags() const noexcept { return setup_flags_; }
 
 private:
-    UringBackend(Core& core, const RuntimeOptions& options, FeatureSet allowed);
+    UringBackend(BackendContext ctx, FeatureSet allowed);
     int init();
     int activate() noexcept;
     // Room for n SQEs (submitting what is queued if need be); false when the
@@ -64,8 +62,7 @@ private:
     io_uring_sqe* sqe() noexcept override { return get_sqe(); }
     void complete(Op& op, int result) noexcept override;
 
-    Core& core_;
-    const RuntimeOptions& options_;
+    BackendContext ctx_;
     const FeatureSet allowed_;       // fast paths the verdict allows; decided once, here
     io_uring ring_{};
     bool ring_ready_ = false;

@@ -1,4 +1,4 @@
-#include "host_port.hpp"
+#include "net/src/host_port.hpp"
 
 #include <fmt/format.h>
 

@@ -13,7 +13,7 @@
 // the thread nothing dangling. The thread owns copies of its inputs.
 #include <ringo/net/resolve.hpp>
 
-#include "host_port.hpp"
+#include "net/src/host_port.hpp"
 
 #include <ringo/engine/io.hpp>
 

@@ -1,6 +1,6 @@
 #include <ringo/net/socket_addr.hpp>
 
-#include "host_port.hpp"
+#include "net/src/host_port.hpp"
 
 #include <fmt/format.h>
 

@@ -4,10 +4,10 @@
 // it, and a refusal is invalid_argument with a message that quotes the
 // value (escaped, cut at detail::quoted_max bytes: it reads back to the
 // value's first bytes) and holds nothing a terminal would obey.
-#include "fuzz_check.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
-#include "../../engine/src/backend_factory.hpp"
-#include "../../engine/src/quote.hpp"
+#include "engine/runtime/backend_factory.hpp"
+#include "engine/src/quote.hpp"
 
 #include <ringo/engine/runtime_options.hpp>
 

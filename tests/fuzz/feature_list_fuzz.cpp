@@ -5,10 +5,10 @@
 // list that parses back to it and formats the same again; a refusal is
 // invalid_argument with a bounded message of printable ASCII, whose
 // RINGO_DISABLE form quotes the value.
-#include "fuzz_check.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
-#include "../../engine/probe/overrides.hpp"
-#include "../../engine/src/quote.hpp"
+#include "engine/probe/overrides.hpp"
+#include "engine/src/quote.hpp"
 
 #include <ringo/engine/probe.hpp>
 

@@ -5,9 +5,9 @@
 // same way; classify_host_port (resolve's "literal, name, or neither")
 // agrees with parse(): a literal exactly when parse() takes the text, and
 // an equal address; a name only where parse() refuses.
-#include "fuzz_check.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
-#include "../../net/src/host_port.hpp"
+#include "net/src/host_port.hpp"
 
 #include <ringo/engine/error.hpp>
 #include <ringo/net/socket_addr.hpp>

@@ -3,7 +3,7 @@
 // with; to_string() and ip_string() read back to an equal address and are
 // a fixed point (format, parse, format gives the same text); every refusal
 // is invalid_address with a message fit for a terminal.
-#include "fuzz_check.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 #include <ringo/engine/error.hpp>
 #include <ringo/net/socket_addr.hpp>

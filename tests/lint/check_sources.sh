@@ -11,6 +11,12 @@
 # 5. No co_await in a branch of ?:. g++ 12 mishandles the branch's
 #    temporaries (seen as free() of a bad pointer when a Result<void> from
 #    `ok ? co_await f() : Result<void>()` was destroyed); use an if.
+# 6. The layers (docs/architecture.md): no relative include that leaves its
+#    directory (private headers are named from the project root); a backend
+#    (engine/uring, compat/epoll) includes no core header (engine/src,
+#    engine/runtime): it reaches the runtime only through engine/backend/;
+#    the core (engine/src, engine/backend) includes no backend: only
+#    engine/runtime builds one and hands it over.
 set -u
 root=${1:?usage: check_sources.sh SOURCE_ROOT}
 cd "$root" || exit 1
@@ -40,6 +46,28 @@ fi
 # 5. No co_await in a branch of ?:.
 if hits=$(grep -rnE '\?[^;]*\bco_await\b' --include='*.cpp' --include='*.hpp' engine net compat tests tools examples 2>/dev/null | grep -vE '^[^:]+:[0-9]+: *//'); then
     echo "co_await in a branch of ?: (g++ 12 mishandles it; use an if):"
+    echo "$hits"
+    fail=1
+fi
+# 6. Layers.
+sources=(--include='*.cpp' --include='*.hpp')
+if hits=$(grep -rnE '#include *"\.\./' "${sources[@]}" engine compat net tests tools bench examples 2>/dev/null); then
+    echo "a relative include that leaves its directory (name private headers from the project root):"
+    echo "$hits"
+    fail=1
+fi
+if hits=$(grep -rnE '#include *"(engine/src|engine/runtime)/' "${sources[@]}" engine/uring compat/epoll 2>/dev/null); then
+    echo "a backend includes a core header (it may use engine/backend/ only):"
+    echo "$hits"
+    fail=1
+fi
+if hits=$(grep -rnE '#include *"(engine/uring|compat/epoll|engine/runtime)/' "${sources[@]}" engine/src engine/backend 2>/dev/null); then
+    echo "the core includes a backend (only engine/runtime builds one):"
+    echo "$hits"
+    fail=1
+fi
+if hits=$(grep -rnE '#include *"(engine|compat)/' "${sources[@]}" net 2>/dev/null); then
+    echo "net/ includes an engine-private header (it sees only <ringo/engine/...>):"
     echo "$hits"
     fail=1
 fi

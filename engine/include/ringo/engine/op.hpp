@@ -134,6 +134,9 @@ struct Op {
     Op* next = nullptr;
     // Backend-private word (the epoll backend keeps its readiness tick here).
     std::uint64_t backend_word = 0;
+    // What a backend says of the op it hands back (detail::CompletionList):
+    // its final completion, or (a pooled read) that its fd is readable.
+    enum class Notice : std::uint8_t { completed, readable } notice = Notice::completed;
     // recv_pooled: the pool buffer the result landed in (-1: none). Whoever
     // holds the op when it is done owns the buffer and gives it back.
     std::int32_t buf_id = -1;

@@ -1,6 +1,11 @@
 // The interface both kernel backends implement: io_uring (engine/uring) and
 // epoll (compat/epoll). It is batch-level and small on purpose: every method
 // here must be honoured by both, so nothing above it can tell them apart.
+//
+// Completions flow one way: a backend appends each op it is done with to
+// its BackendContext's CompletionList (from any of the calls below), and
+// the core finishes them after the call returns. A backend never calls the
+// core and never includes a core header (tests/lint checks it).
 #pragma once
 
 #include <ringo/engine/feature.hpp>
@@ -13,8 +18,6 @@
 
 namespace ringo::detail {
 
-class Core;
-
 class IoBackend {
 public:
     virtual ~IoBackend() = default;
@@ -25,20 +28,21 @@ public:
     // Takes an op of a kernel kind (everything but timeout and wait). Returns
     // true when it completed during the call: op.result is set and nothing
     // will be delivered later. Returns false when it is in flight: exactly
-    // one final completion will reach Core::complete.
+    // one final completion will reach the CompletionList. Other ops it ends
+    // on the way (a close cancels the ops parked on its fd) go there too.
     virtual bool start(Op& op) noexcept = 0;
 
     // Asks that an in-flight op stop early. The op still completes through
-    // Core::complete, with -ECANCELED or with its real result if it won.
+    // the CompletionList, with -ECANCELED or with its real result if it won.
     // Never fails for lack of queue space.
     virtual void cancel(Op& op) noexcept = 0;
 
     // Hands queued work to the kernel and waits until at least one completion
     // arrives, wake() is called, or timeout_ns passes (-1: no limit, 0: do not
-    // wait). Completions go to Core::complete. Returns 0 or -errno.
+    // wait). Completions go to the CompletionList. Returns 0 or -errno.
     virtual int poll(std::int64_t timeout_ns) noexcept = 0;
 
-    // Pooled reads (OpKind::recv_pooled): buffer `bid` of the core's
+    // Pooled reads (OpKind::recv_pooled): buffer `bid` of the context's
     // BufPool enters circulation, or comes back from a loan. The backend
     // hands it to the kernel (a provided-buffer ring) or to the pool's free
     // stack, whichever its recv_pooled takes buffers from. It sets op.buf_id

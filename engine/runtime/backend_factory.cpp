@@ -1,13 +1,13 @@
-#include "backend_factory.hpp"
+#include "engine/runtime/backend_factory.hpp"
 
-#include "quote.hpp"
+#include "engine/src/quote.hpp"
 
-#include "../uring/uring_backend.hpp"
+#include "engine/uring/uring_backend.hpp"
 
 #include <ringo/engine/probe.hpp>
 
 #if RINGO_HAVE_EPOLL_BACKEND
-#include "../../compat/epoll/epoll_backend.hpp"
+#include "compat/epoll/epoll_backend.hpp"
 #endif
 
 #include <cstdlib>
@@ -16,12 +16,11 @@
 namespace ringo::detail {
 namespace {
 
-Result<std::unique_ptr<IoBackend>> make_epoll(Core& core, const RuntimeOptions& options) {
+Result<std::unique_ptr<IoBackend>> make_epoll(const BackendContext& ctx) {
 #if RINGO_HAVE_EPOLL_BACKEND
-    return EpollBackend::create(core, options);
+    return EpollBackend::create(ctx);
 #else
-    (void)core;
-    (void)options;
+    (void)ctx;
     return Error(errc::backend_unavailable, "epoll: backend not built");
 #endif
 }
@@ -34,8 +33,8 @@ Result<Backend> backend_from_env(std::string_view value) {
                  "RINGO_BACKEND=" + quoted(value) + ": expected uring, epoll or auto");
 }
 
-Result<std::unique_ptr<IoBackend>> make_backend(Core& core, const RuntimeOptions& options,
-                                                std::string& fallback_reason) {
+Result<std::unique_ptr<IoBackend>> make_backend(const BackendContext& ctx, std::string& fallback_reason) {
+    const RuntimeOptions& options = ctx.options;
     // Checked even for epoll, so a misspelt name fails wherever it is used.
     auto disabled = disabled_features(options);
     if (!disabled) return disabled.error_info();
@@ -47,7 +46,7 @@ Result<std::unique_ptr<IoBackend>> make_backend(Core& core, const RuntimeOptions
             want = *parsed;
         }
     }
-    if (want == Backend::epoll) return make_epoll(core, options);
+    if (want == Backend::epoll) return make_epoll(ctx);
 
     // The process's one probe (cached) decides; this runtime's disabled
     // features shape the verdict. Creation-time cost only.
@@ -55,13 +54,13 @@ Result<std::unique_ptr<IoBackend>> make_backend(Core& core, const RuntimeOptions
     if (verdict.backend != Backend::uring) {
         if (want == Backend::uring) return Error(errc::backend_unavailable, "io_uring: " + verdict.reason);
         fallback_reason = verdict.reason;
-        return make_epoll(core, options);
+        return make_epoll(ctx);
     }
-    auto uring = UringBackend::create(core, options, verdict.used());
+    auto uring = UringBackend::create(ctx, verdict.used());
     if (uring || want == Backend::uring) return uring;
     // The probe's ring set up but this one did not (a deeper queue_depth).
     fallback_reason = uring.error_info().context();
-    return make_epoll(core, options);
+    return make_epoll(ctx);
 }
 
 }  // namespace ringo::detail

@@ -1,6 +1,7 @@
 #include <ringo/engine/runtime.hpp>
 
-#include "core.hpp"
+#include "engine/runtime/backend_factory.hpp"
+#include "engine/src/core.hpp"
 
 #include <stdexcept>
 
@@ -9,6 +10,11 @@ namespace ringo {
 Runtime::Runtime(RuntimeOptions options) {
     auto core = detail::Core::create(std::move(options));
     if (!core) throw ResultError(core.error_info());
+    // Built here, not by the core: the core knows backends only as IoBackend.
+    std::string fallback_reason;
+    auto backend = detail::make_backend((*core)->backend_context(), fallback_reason);
+    if (!backend) throw ResultError(backend.error_info());
+    (*core)->attach(std::move(*backend), std::move(fallback_reason));
     core_ = std::move(*core);
     core_->owner = this;
 }

@@ -1,4 +1,4 @@
-#include "op_pool.hpp"
+#include "engine/backend/op_pool.hpp"
 
 #include <new>
 

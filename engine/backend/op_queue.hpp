@@ -1,6 +1,8 @@
-// OpQueue: an intrusive FIFO of ops linked through Op::next. A PollDesc keeps
-// one per direction; the blocking pool keeps its to-do and done lists in
-// them. No allocation: the link lives in the op's own slab slot.
+// OpQueue: an intrusive FIFO of ops linked through Op::next, for whoever
+// holds an op at the moment: the core (reads waiting for a buffer, accepts
+// backing off, the CompletionList), epoll's PollDesc (one per direction)
+// and its blocking pool. An op is in at most one at a time. No allocation:
+// the link lives in the op's own slab slot.
 #pragma once
 
 #include <ringo/engine/op.hpp>

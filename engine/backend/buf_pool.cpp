@@ -1,4 +1,4 @@
-#include "buf_pool.hpp"
+#include "engine/backend/buf_pool.hpp"
 
 #include <algorithm>
 #include <cerrno>
