@@ -132,11 +132,14 @@ install_commands() {
     printf '%s' "$commands"
 }
 
-# ringo_targets BUILDDIR: the names of the targets subproject ringo defines.
+# ringo_targets BUILDDIR: the names of the targets subproject ringo defines,
+# less the static module libraries (ringo_core, ringo_net, ...) that are
+# linked whole into the library and are part of it.
 ringo_targets() {
     meson introspect "$1" --targets |
         "$PYTHON" -c 'import json, sys
-print("\n".join(sorted({t["name"] for t in json.load(sys.stdin) if t["subproject"] == "ringo"})))'
+print("\n".join(sorted({t["name"] for t in json.load(sys.stdin) if t["subproject"] == "ringo"
+    and not (t["type"] == "static library" and t["name"].startswith("ringo_"))})))'
 }
 
 run_subproject() {

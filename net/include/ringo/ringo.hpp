@@ -1,4 +1,5 @@
-// ringo: one include for the whole public API.
+// ringo: one include for the whole public API. It lives with net/, the
+// top layer, because it includes every layer below.
 #pragma once
 
 // Below C++20 the #error is all the compiler says: the includes sit in the
