@@ -160,17 +160,6 @@ bool EpollBackend::start(Op& op) noexcept {
             return true;
         }
         if (traits(op.kind).may_block) return start_file_io(op, *pd);
-        if (op.kind == OpKind::recv_pooled && (op.backend_word & read_deferred)) {
-            // The restart of a read handed to the core on readiness. A close
-            // in between cancels it, as it cancels parked ops: the number may
-            // name another socket by now.
-            const bool current = pd->is_current(op.backend_word & ~read_deferred);
-            op.backend_word = 0;
-            if (!current) {
-                op.result = -ECANCELED;
-                return true;
-            }
-        }
         return start_polled(op, *pd, traits(op.kind).direction);
     }
     case OpKind::close: return start_close(op);
@@ -307,7 +296,7 @@ int EpollBackend::register_fd(PollDesc& pd, int fd) noexcept {
 // still say "registered" (epoll dropped the file when its last reference
 // went, so no edge would ever come) and hold ops parked on the old file.
 // Those complete with ECANCELED, and the desc starts a new lifetime: seq
-// bumped, so events and deferred reads of the old file are dropped, and
+// bumped, so events of the old file are dropped, and
 // unregistered, so the next EAGAIN registers the new file. No syscall: the
 // numbers come from results we already hold.
 void EpollBackend::fd_opened(int fd) noexcept {
@@ -428,7 +417,6 @@ void EpollBackend::retry_waiters(PollDesc& pd, Direction d) noexcept {
             // by then, the restarted op parks again, at a fresh tick.
             queue.pop();
             --parked_;
-            op->backend_word = pd.token(op->fd) | read_deferred;
             ctx_.completed.readable(*op);
             continue;
         }

@@ -16,10 +16,6 @@ class BufPool;
 // seen before its last try (low 32 bits), and whether a connect is under way.
 inline constexpr std::uint64_t tick_mask = 0xffffffffu;
 inline constexpr std::uint64_t connect_started = std::uint64_t{1} << 63;
-// A recv_pooled handed to the core on readiness (CompletionList::readable):
-// this bit plus its PollDesc token, so the restart can tell whether the fd
-// was closed (and maybe reused) in between. Bit 31 of a token is never set.
-inline constexpr std::uint64_t read_deferred = std::uint64_t{1} << 31;
 
 // Tries op's syscall once (EINTR is retried). Returns true when the op is
 // done, with op.result set (CQE convention); false when it would block and

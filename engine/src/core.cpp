@@ -18,17 +18,8 @@ namespace {
 // Resumes handed out per turn before the loop looks at the kernel again, so
 // a burst of ready tasks cannot starve I/O.
 constexpr std::size_t max_resumes_per_turn = 1024;
-// Accept back-off for want of fds (Go's accept loop: 5 ms doubling to 1 s).
-constexpr std::int64_t accept_backoff_first_ns = 5'000'000;
-constexpr std::int64_t accept_backoff_max_ns = 1'000'000'000;
-constexpr std::uint8_t accept_backoff_max_level = 8;  // 5 ms << 8 > 1 s
-
 // What a kernel wait may say and still work next time.
 bool is_transient_wait_error(int r) noexcept { return r == -EINTR || r == -ETIME || r == -EAGAIN || r == -EBUSY; }
-
-bool is_fd_exhaustion(int result) noexcept {
-    return result == -EMFILE || result == -ENFILE || result == -ENOBUFS || result == -ENOMEM;
-}
 
 bool is_user_kind(OpKind k) noexcept { return traits(k).user_space; }
 }  // namespace
@@ -100,6 +91,7 @@ int Core::backend_poll(std::int64_t timeout_ns) noexcept {
 }
 
 void Core::fd_opened(int fd) noexcept {
+    fd_epochs_.bump(fd);
     backend_->fd_opened(fd);
     settle();
 }
@@ -174,6 +166,7 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
 // this resume has spent its budget on such ops, it is queued behind
 // everything else instead, and the loop gets to turn.
 bool Core::done_inline(Op* op) noexcept {
+    note_carried_fds(*op);
     op->state = OpState::done;
     clear_owner(op);  // e.g. a join's wait op: its task must not complete it later
     ++stats_.completed[static_cast<std::size_t>(op->kind)];
@@ -249,6 +242,7 @@ bool Core::finish(Op& op, int result, std::uint32_t flags) noexcept {
     if (result == -ECANCELED && op.cancel_reason == CancelReason::timed_out) result = err_deadline;
     op.result = result;
     op.completion_flags = flags;
+    note_carried_fds(op);
     const bool nobody_waits = op.state == OpState::abandoned;
     op.state = OpState::done;
 
@@ -358,72 +352,11 @@ void Core::set_deadline(Op* op, std::int64_t deadline_ns) noexcept {
     }
 }
 
-// --- pooled reads ----------------------------------------------------------
-//
-// A recv_pooled op goes to the backend with no buffer; the backend (or the
-// kernel) picks one from the pool when data is there and sets op.buf_id.
-// The core keeps the books: every buffer a completion carries is counted
-// lent until give_back_buffer. -ENOBUFS never reaches a waiter: the pool
-// grows if it may, and the op parks here (still in flight, cancellable)
-// until a buffer is free, then starts again.
-
-int Core::prepare_pooled(Op& op) noexcept {
-    if (!buffers_.mapped()) {
-        if (int err = buffers_.ensure_mapped(); err != 0) return -err;
-        grow_buffers();
-    }
-    op.buf = nullptr;
-    op.len = buffers_.buffer_size();
-    op.buf_id = -1;
-    return 0;
-}
-
-void Core::grow_buffers() noexcept {
-    auto [first, last] = buffers_.grow();
-    for (auto bid = first; bid < last; ++bid) backend_->recycle_buffer(bid);
-}
-
-// One completion of a pooled read, inline or from the backend. Returns true
-// when it parked the op to wait for a buffer.
-bool Core::settle_pooled(Op& op, int result) noexcept {
-    if (op.buf_id >= 0) {
-        buffers_.note_lent();
-        op.buf = buffers_.data(static_cast<std::uint32_t>(op.buf_id));
-        // No bytes, no loan: EOF and errors give the buffer straight back.
-        if (result <= 0 || op.state == OpState::abandoned) {
-            give_back_buffer(static_cast<std::uint32_t>(op.buf_id));
-            op.buf_id = -1;
-            op.buf = nullptr;
-        }
-    }
-    if (result != -ENOBUFS || op.state == OpState::abandoned || op.cancel_reason != CancelReason::none) return false;
-    // Growth waits for the next turn (restart_buffer_waiters): a burst
-    // whose tasks give their buffers back within the turn needs no more.
-    park_for_buffer(op);
-    return true;
-}
-
-void Core::park_for_buffer(Op& op) noexcept {
-    ++stats_.buffer_waits;
-    op.state = OpState::buffer_wait;
-    buf_waiters_.push(op);
-}
-
-void Core::give_back_buffer(std::uint32_t bid) noexcept {
-    buffers_.note_returned();
-    backend_->recycle_buffer(bid);
-}
-
-void Core::unlink_buffer_waiter(Op* op) noexcept {
-    buf_waiters_.remove(*op);
-    op->state = OpState::in_flight;
-}
-
 // Close cancels first, wherever an op waits: the backend cancels what the
 // kernel or a poll descriptor holds, and this cancels what the core holds
-// (reads parked for a buffer), so no op outlives its file and later runs on
-// the next file given the same number. Deferred reads are the backend's:
-// each keeps a per-number stamp it checks at the restart.
+// (reads parked for a buffer, accepts backing off, reads handed back on
+// readiness), so no op outlives its file and later runs on the next file
+// given the same number.
 void Core::cancel_held_ops(int fd) noexcept {
     for (OpQueue* held : {&buf_waiters_, &backing_off_}) {
         for (Op* op = held->front(); op;) {
@@ -432,70 +365,16 @@ void Core::cancel_held_ops(int fd) noexcept {
             op = next;
         }
     }
+    // Readable reads are not in a list: the epoch tells them at their turn.
+    fd_epochs_.bump(fd);
     // A new file will get this number: it starts with no back-off.
     if (fd >= 0 && static_cast<std::size_t>(fd) < backoff_level_.size()) backoff_level_[fd] = 0;
 }
 
-// --- accept back-off -------------------------------------------------------
-//
-// An accept that fails for want of fds would fail again at once: a loop
-// that reports it and accepts again would spin, and multishot accept would
-// keep taking fds the program cannot use. So the failure is held here, in
-// flight and cancellable, for the listener's back-off (5 ms, doubling per
-// consecutive failure, at most 1 s), and only then returned: the program
-// sees one error per back-off and retries when fds may be back. A success
-// resets the listener's level.
-
-bool Core::hold_for_backoff(Op& op, int result) noexcept {
-    const auto i = static_cast<std::size_t>(op.fd);
-    if (op.fd < 0) return false;
-    if (result >= 0) {
-        if (i < backoff_level_.size()) backoff_level_[i] = 0;
-        return false;
-    }
-    if (!is_fd_exhaustion(result) || op.state != OpState::in_flight || op.cancel_reason != CancelReason::none)
-        return false;
-    if (i >= backoff_level_.size()) {
-        try {
-            backoff_level_.resize(std::max<std::size_t>(i + 1, backoff_level_.size() * 2));
-        } catch (...) {
-            return false;  // no memory for the level: fail at once
-        }
-    }
-    const std::uint8_t level = backoff_level_[i];
-    if (level < accept_backoff_max_level) backoff_level_[i] = level + 1;
-    const std::int64_t delay = std::min(accept_backoff_first_ns << level, accept_backoff_max_ns);
-    const std::int64_t until = now_ns() + delay;
-    // The op's own deadline, if sooner, still ends the wait (with the error).
-    op.deadline_ns = op.deadline_ns != 0 ? std::min(op.deadline_ns, until) : until;
-    op.result = result;
-    op.state = OpState::backing_off;
-    backing_off_.push(op);
-    ++stats_.accept_backoffs;
-    return true;
-}
-
-bool Core::arm_backoff_timer(Op& op) noexcept {
-    try {
-        timers_.push(&op);
-        return true;
-    } catch (...) {
-        unlink_backoff(op);
-        return false;
-    }
-}
-
-// Leaves the state backing_off: finish() sees it and returns the held
-// error instead of holding it again.
-void Core::unlink_backoff(Op& op) noexcept { backing_off_.remove(op); }
-
-void Core::deliver_readable(Op& op) noexcept {
-    if (op.state == OpState::abandoned) {  // readiness won against its cancel
-        finish(op, -ECANCELED, 0);
-        return;
-    }
-    op.state = OpState::readable;
-    push_resume(op);
+// Fds a completion brought in are new files under their numbers.
+void Core::note_carried_fds(const Op& op) noexcept {
+    if (traits(op.kind).fds == FdsCarried::none || op.result < 0) return;
+    for_each_carried_fd(op, [this](int fd) { fd_epochs_.bump(fd); });
 }
 
 void Core::push_resume(Op& op) noexcept {
@@ -513,24 +392,14 @@ Op* Core::op_to_resume(std::uint64_t user_data) noexcept {
     if (!op) return nullptr;
     if (op->state == OpState::readable) {
         op->state = OpState::in_flight;
-        if (!backend_start(*op) || !finish(*op, op->result, 0)) return nullptr;
+        if (fd_epochs_.moved(op->fd, op->fd_epoch)) {
+            // Closed since it was readable: canceled like any op on its fd.
+            finish(*op, -ECANCELED, 0);
+        } else if (!backend_start(*op) || !finish(*op, op->result, 0)) {
+            return nullptr;
+        }
     }
     return op->state == OpState::done && op->waiter ? op : nullptr;
-}
-
-void Core::restart_buffer_waiters() noexcept {
-    // Runs before the turn's tasks, so the restarted reads reach the
-    // backend ahead of the reads those tasks start. Reads still waiting
-    // with no buffer free after a whole turn: the buffers are held across
-    // turns (sends in flight), so more must circulate.
-    if (!buf_waiters_.empty() && buffers_.free() == 0) grow_buffers();
-    // As many as there are free buffers: a restarted read that still finds
-    // none (another read took it) simply parks again.
-    for (std::uint32_t budget = buffers_.free(); budget > 0 && !buf_waiters_.empty(); --budget) {
-        Op* op = buf_waiters_.front();
-        unlink_buffer_waiter(op);
-        if (backend_start(*op)) complete(*op, op->result, 0);
-    }
 }
 
 // --- loop ------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include "engine/backend/io_backend.hpp"
 #include "engine/backend/op_pool.hpp"
 #include "engine/backend/op_queue.hpp"
+#include "engine/src/fd_epochs.hpp"
 #include "engine/src/ready_queue.hpp"
 #include "engine/src/timer_heap.hpp"
 
@@ -127,6 +128,7 @@ private:
     void grow_buffers() noexcept;
     void unlink_buffer_waiter(Op* op) noexcept;
     void cancel_held_ops(int fd) noexcept;
+    void note_carried_fds(const Op& op) noexcept;
     void restart_buffer_waiters() noexcept;
     void park_for_buffer(Op& op) noexcept;
     bool finish(Op& op, int result, std::uint32_t flags) noexcept;
@@ -162,6 +164,7 @@ private:
     std::uint32_t kernel_in_flight_ = 0;  // includes reads waiting for a buffer
     // Pooled reads that found no free buffer, in arrival order.
     OpQueue buf_waiters_;
+    FdEpochs fd_epochs_;
     // Accepts held for their listener's back-off, and each listener fd's
     // back-off level: consecutive failures for want of fds.
     OpQueue backing_off_;

@@ -250,10 +250,7 @@ bool UringBackend::start(Op& op) noexcept {
         ++in_flight_;
         return false;
     }
-    if (op.kind == OpKind::close) {
-        accept_.on_close(op.fd);
-        note_close(op.fd);
-    }
+    if (op.kind == OpKind::close) accept_.on_close(op.fd);
 
     if (op.kind == OpKind::recv_pooled) return start_recv_pooled(op);
     if (op.kind == OpKind::recv && (op.hints & op_hint::stream) && speculative_send_ &&
@@ -394,16 +391,6 @@ bool UringBackend::start_recv_pooled(Op& op) noexcept {
         return false;
     }
     // No buffer ring: readiness first, then a buffer from the pool's stack.
-    if (op.backend_word != 0) {
-        // The restart of a read handed to the core on readiness; a close in
-        // between cancels it, as the close's cancel_fd cancels ops in the ring.
-        const bool closed = op.backend_word - 1 != fd_closes(op.fd);
-        op.backend_word = 0;
-        if (closed) {
-            op.result = -ECANCELED;
-            return true;
-        }
-    }
     if (sock_state(op.fd) != SockState::drained) {
         ++ctx_.stats.inline_syscalls;
         ++ctx_.stats.kernel_entries;
@@ -432,23 +419,8 @@ void UringBackend::on_readable(Op& op, int res) noexcept {
         ctx_.completed.completed(op, res, 0);
         return;
     }
-    if (static_cast<std::size_t>(op.fd) >= fd_closes_.size()) {
-        try {
-            fd_closes_.resize(std::max<std::size_t>(static_cast<std::size_t>(op.fd) + 1, fd_closes_.size() * 2));
-        } catch (...) {
-            ctx_.completed.completed(op, -ENOMEM, 0);
-            return;
-        }
-    }
     set_sock_state(op.fd, SockState::nonempty);  // so the restart reads first
-    op.backend_word = std::uint64_t{fd_closes(op.fd)} + 1;
     ctx_.completed.readable(op);
-}
-
-void UringBackend::note_close(int fd) noexcept {
-    if (fd < 0) return;
-    auto i = static_cast<std::size_t>(fd);
-    if (i < fd_closes_.size()) ++fd_closes_[i];  // beyond: no deferred read ever saw this number
 }
 
 void UringBackend::set_sock_state(int fd, SockState st) noexcept {

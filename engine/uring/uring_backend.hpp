@@ -88,14 +88,6 @@ private:
         return fd >= 0 && static_cast<std::size_t>(fd) < sock_state_.size() ? sock_state_[fd] : SockState::unknown;
     }
     void set_sock_state(int fd, SockState s) noexcept;
-    // Closes per fd number, so a read handed to the core on readiness
-    // (poll mode) can tell at its restart whether its fd was closed (and
-    // maybe reused) meanwhile: Op::backend_word holds the count it saw.
-    std::vector<std::uint32_t> fd_closes_;
-    std::uint32_t fd_closes(int fd) const noexcept {
-        return fd >= 0 && static_cast<std::size_t>(fd) < fd_closes_.size() ? fd_closes_[fd] : 0;
-    }
-    void note_close(int fd) noexcept;
     bool try_recv_inline(Op& op) noexcept;
     // One recv(MSG_DONTWAIT) in place, counted as an inline syscall, with the
     // socket's state updated from what it got: bytes, or -errno, where

@@ -137,6 +137,8 @@ struct Op {
     // What a backend says of the op it hands back (detail::CompletionList):
     // its final completion, or (a pooled read) that its fd is readable.
     enum class Notice : std::uint8_t { completed, readable } notice = Notice::completed;
+    // A readable pooled read: its fd's epoch then (the core's FdEpochs).
+    std::uint32_t fd_epoch = 0;
     // recv_pooled: the pool buffer the result landed in (-1: none). Whoever
     // holds the op when it is done owns the buffer and gives it back.
     std::int32_t buf_id = -1;
