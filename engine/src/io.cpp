@@ -92,6 +92,25 @@ detail::SizeOp send(int fd, std::span<const std::byte> buf, int flags, std::int6
     return a;
 }
 
+detail::SizeOp stream_recv(int fd, std::span<std::byte> buf, std::int64_t deadline_ns, const char* what) noexcept {
+    detail::SizeOp a(OpKind::recv, fd, {what});
+    fill(a, buf.data(), buf.size(), 0, deadline_ns);
+    if (auto* op = a.op()) op->hints = op_hint::stream;
+    return a;
+}
+
+detail::PooledRecvOp stream_recv_pooled(int fd, std::int64_t deadline_ns, const char* what) noexcept {
+    detail::PooledRecvOp a(fd, 0, deadline_ns, what);
+    if (auto* op = a.op()) op->hints = op_hint::stream;
+    return a;
+}
+
+detail::SizeOp stream_send(int fd, std::span<const std::byte> buf, std::int64_t deadline_ns, const char* what) noexcept {
+    detail::SizeOp a(OpKind::send, fd, {what});
+    fill(a, const_cast<std::byte*>(buf.data()), buf.size(), 0, deadline_ns);
+    return a;
+}
+
 detail::SizeOp recvmsg(int fd, msghdr* msg, int flags, std::int64_t deadline_ns) noexcept {
     detail::SizeOp a(OpKind::recvmsg, fd, {"recvmsg"});
     if (auto* op = a.op()) {

@@ -26,7 +26,7 @@ void spawn_finished(SpawnStateBase* st) noexcept {
     st->done = true;
     st->root = {};
     core->remove_task(st);
-    if (st->joiner) core->complete(*st->joiner, 0, 0);
+    if (Op* joiner = st->joiner.newest()) core->complete(*joiner, 0, 0);
     if (st->detached && st->error) core->report_exception(st->error);
     st->release();
 }

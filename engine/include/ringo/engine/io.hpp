@@ -109,6 +109,13 @@ detail::SizeOp recv(int fd, std::span<std::byte> buf, int flags = 0, std::int64_
 // error.
 detail::PooledRecvOp recv_pooled(int fd, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp send(int fd, std::span<const std::byte> buf, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
+// recv, recv_pooled and send as a stream socket issues them (net/'s
+// streams): a short read tells the backend the socket was drained at that
+// moment (op_hint::stream), and an error names the caller's operation
+// (`what`, such as "read").
+detail::SizeOp stream_recv(int fd, std::span<std::byte> buf, std::int64_t deadline_ns, const char* what) noexcept;
+detail::PooledRecvOp stream_recv_pooled(int fd, std::int64_t deadline_ns, const char* what) noexcept;
+detail::SizeOp stream_send(int fd, std::span<const std::byte> buf, std::int64_t deadline_ns, const char* what) noexcept;
 detail::SizeOp recvmsg(int fd, msghdr* msg, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 detail::SizeOp sendmsg(int fd, const msghdr* msg, int flags = 0, std::int64_t deadline_ns = 0) noexcept;
 // File reads and writes. offset: file position; UINT64_MAX (-1) means "the

@@ -113,9 +113,9 @@ struct Op {
     void (*on_complete)(Op*) = nullptr;
     void* context = nullptr;
     // A list somewhere else that names this op while it is in flight (a
-    // stream's pending reads, a join's waiter): owner_slot is the list's
-    // head, owner_prev/owner_next the links. The runtime unlinks the op at
-    // completion (link_owner, unlink_owner below).
+    // PendingOps: a stream's pending reads, a join's waiter): owner_slot is
+    // the list's head, owner_prev/owner_next the links. The runtime unlinks
+    // the op at completion (link_owner, unlink_owner below).
     Op** owner_slot = nullptr;
     Op* owner_prev = nullptr;
     Op* owner_next = nullptr;

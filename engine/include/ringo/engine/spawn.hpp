@@ -8,6 +8,7 @@
 #include <ringo/engine/cancel_scope.hpp>
 #include <ringo/engine/frame_allocator.hpp>
 #include <ringo/engine/op_awaiter.hpp>
+#include <ringo/engine/pending_ops.hpp>
 #include <ringo/engine/result.hpp>
 #include <ringo/engine/task.hpp>
 
@@ -26,7 +27,7 @@ struct SpawnStateBase {
     CancelScope scope;
     Core* core = nullptr;
     std::coroutine_handle<> root{};  // the wrapper frame, while it lives
-    Op* joiner = nullptr;            // the wait op of whoever joins
+    PendingOps joiner;               // the wait op of whoever joins
     std::exception_ptr error;
     SpawnStateBase* prev = nullptr;  // the runtime's list of live tasks
     SpawnStateBase* next = nullptr;
@@ -53,7 +54,6 @@ void spawn_start(Core* core, SpawnStateBase* st, std::coroutine_handle<> root);
 void spawn_finished(SpawnStateBase* st) noexcept;
 void spawn_detach(SpawnStateBase* st) noexcept;
 void cancel_scope(Core* core, CancelScope* scope, CancelReason reason) noexcept;
-void join_wait_done(Op* op) noexcept;
 
 // The frame that runs a spawned Task and records how it ended. It destroys
 // itself at the end (suspend_never), after telling the state.
@@ -132,8 +132,7 @@ private:
         bool await_suspend(std::coroutine_handle<> h) noexcept {
             auto* op = wait.op();
             if (!op) return false;
-            op->context = st;
-            detail::link_owner(op, &st->joiner);
+            st->joiner.link(op);
             return wait.await_suspend(h);
         }
         Result<T> await_resume() {
