@@ -3,7 +3,7 @@
 
 help:
 	@echo "make demo        install what is missing, build (release), run the echo demo"
-	@echo "make test        build and run every test: normal, ASan+UBSan, forced epoll"
+	@echo "make test        build and run every test: normal (each I/O area on both backends), ASan+UBSan, fuzz"
 	@echo "make test-quick  build and run the tests in the normal build only"
 	@echo "make clean       remove build/ and build-asan/"
 

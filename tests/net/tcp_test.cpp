@@ -280,6 +280,33 @@ TEST_CASE("a deadline set while a read is pending reaches that read", "[net][tcp
     });
 }
 
+// A stream's pending ops follow it when it moves: a deadline set on the
+// stream it moved to reaches the read started on the one it moved from,
+// and the moved-from shell, destroyed, takes nothing with it.
+TEST_CASE("a stream moved while a read is pending keeps that read", "[net][tcp][deadline]") {
+    ringo::test::FdLeakCheck fds;
+    auto backend = GENERATE(from_range(ringo::test::backends()));
+    ringo::test::run(backend, [&]() -> Task<> {
+        auto l = listen_any();
+        auto [c, s] = co_await ringo::test::connected_pair(l);
+        auto from = std::make_unique<TcpStream>(std::move(s));
+        auto reader = ringo::spawn([](TcpStream& stream) -> Task<bool> {
+            std::array<char, 8> buf{};
+            auto n = co_await stream.read(buf);
+            co_return !n && n.error() == ringo::errc::timed_out;
+        }(*from));
+        co_await ringo::yield();  // the read is pending on *from
+        TcpStream to(std::move(*from));
+        from.reset();
+        to.set_read_deadline(ringo::Clock::now() + 1ms);
+        auto r = co_await ringo::with_timeout(5s, std::move(reader));
+        REQUIRE(r.has_value());  // else the deadline never reached the moved read
+        CHECK(*r);
+        co_await to.close();
+        co_await c.close();
+    });
+}
+
 TEST_CASE("with_timeout bounds a connect-and-read sequence", "[net][tcp][deadline]") {
     ringo::test::FdLeakCheck fds;
     auto backend = GENERATE(from_range(ringo::test::backends()));
