@@ -93,4 +93,11 @@ inline int enable_rings(io_uring* ring) noexcept {
     return r < 0 ? -errno : 0;
 }
 
+// The byte budget of a multishot recv (linux 6.17): the request ends, with
+// a last CQE without IORING_CQE_F_MORE, once it has delivered at least this
+// many bytes. The kernel reads it from sqe->optlen, which liburing 2.3 names
+// file_index (the same word). Older kernels ignore it or refuse
+// the request: the probe (multishot_recv_limit) tells which.
+inline void set_recv_byte_limit(io_uring_sqe* sqe, std::uint32_t bytes) noexcept { sqe->file_index = bytes; }
+
 }  // namespace ringo::compat

@@ -11,7 +11,9 @@
 // pages are reused.
 //
 // The core counts buffers lent out (a completion carried one) and given
-// back; free() is what circulates minus what is lent.
+// back; a backend that reads ahead (io_uring's multishot receive) counts
+// the buffers it holds filled for a stream that has not asked yet. free()
+// is what circulates minus what is lent or held.
 #pragma once
 
 #include <ringo/engine/op.hpp>
@@ -43,7 +45,8 @@ public:
     std::uint32_t capacity() const noexcept { return count_; }
     std::uint32_t circulating() const noexcept { return circulating_; }
     std::uint32_t lent() const noexcept { return lent_; }
-    std::uint32_t free() const noexcept { return circulating_ - lent_; }
+    std::uint32_t held() const noexcept { return held_; }
+    std::uint32_t free() const noexcept { return circulating_ - lent_ - held_; }
 
     // Puts `initial` more buffers into circulation, up to capacity: slow
     // growth, one step per turn of sustained shortage, so a one-turn burst
@@ -53,6 +56,8 @@ public:
     std::pair<std::uint32_t, std::uint32_t> grow() noexcept;
 
     void note_lent() noexcept { ++lent_; }
+    void note_held() noexcept { ++held_; }
+    void note_released() noexcept { --held_; }
     void note_returned() noexcept { --lent_; }
 
     // The free stack, for backends that pick buffers themselves.
@@ -73,6 +78,7 @@ private:
     std::size_t mapped_bytes_ = 0;
     std::uint32_t circulating_ = 0;
     std::uint32_t lent_ = 0;
+    std::uint32_t held_ = 0;
     std::vector<std::uint32_t> stack_;
 };
 

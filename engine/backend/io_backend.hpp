@@ -56,9 +56,10 @@ public:
     // socketpair, through io::opened): it names a new file, so anything
     // kept about that number belongs to an earlier file, closed behind the
     // runtime's back with close(2). Drop it; ops still waiting on the old
-    // file complete with -ECANCELED. No syscall. A backend's own accept
-    // results get the same treatment inside it. io_uring keeps nothing per
-    // fd that could strand an op (a stale hint costs one try at most).
+    // file complete with -ECANCELED. No syscall. The core calls it for the
+    // fds completions bring in too (accept results, SCM_RIGHTS). io_uring
+    // ends the old file's read-ahead here (its multishot recv keeps that
+    // file open) and drops what it had queued.
     virtual void fd_opened(int fd) noexcept { (void)fd; }
 
     // block_on begins on the calling thread (0, or an errno that refuses

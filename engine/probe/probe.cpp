@@ -99,6 +99,7 @@ void probe_behaviours(ProbeReport& r) {
         {Feature::fixed_files, probe_fixed_files},
         {Feature::msg_ring, probe_msg_ring},
         {Feature::recvsend_bundle, probe_recvsend_bundle},
+        {Feature::multishot_recv_limit, probe_multishot_recv_limit},
     };
     for (const auto& [feature, test] : tests) {
         if (r.uring.ladder.empty() || r.uring.ladder.back().error != 0) {

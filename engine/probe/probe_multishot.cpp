@@ -6,6 +6,7 @@
 //   buffer rings       IORING_REGISTER_PBUF_RING, linux 5.19
 //   multishot recv     IORING_RECV_MULTISHOT with a buffer ring, linux 6.0
 //   bundles            IORING_RECVSEND_BUNDLE on send and recv, linux 6.10
+//   recv byte budget   sqe->optlen of a multishot recv, linux 6.17
 //
 // Declaration order: buffer memory and fds, then the Ring, then its
 // BufRings. Teardown thus unregisters the buffer rings while the ring lives,
@@ -62,6 +63,33 @@ private:
 
 FeatureStatus no_ring(int err) { return unsupported(err, "no throw-away ring"); }
 
+// A throw-away ring, a socketpair and a recv buffer ring of `entries`
+// 64-byte buffers: what the multishot recv probes share.
+struct RecvRig {
+    std::array<std::array<char, 64>, entries> bufs{};
+    Fd a, b;
+    Ring ring;
+    BufRing br{ring};
+
+    // supported() when ready, else why not.
+    FeatureStatus init(unsigned flags) {
+        if (int err = ring.init(entries, flags)) return no_ring(err);
+        if (int err = unix_pair(a, b)) return unsupported(err, "socketpair");
+        if (int err = br.init(bgid_recv)) return unsupported(err, "needs a buffer ring");
+        for (unsigned short i = 0; i < entries; ++i) br.add(bufs[i].data(), bufs[i].size(), i);
+        br.publish();
+        return supported();
+    }
+    io_uring_sqe* multishot_recv() {
+        io_uring_sqe* s = ring.sqe();
+        io_uring_prep_recv_multishot(s, b.get(), nullptr, 0, 0);
+        s->flags |= IOSQE_BUFFER_SELECT;
+        s->buf_group = bgid_recv;
+        io_uring_sqe_set_data64(s, 1);
+        return s;
+    }
+};
+
 }  // namespace
 
 FeatureStatus probe_multishot_accept(unsigned flags) {
@@ -100,27 +128,15 @@ FeatureStatus probe_buf_ring(unsigned flags) {
 }
 
 FeatureStatus probe_multishot_recv(unsigned flags) {
-    std::array<std::array<char, 64>, entries> bufs{};
-    Fd a, b;
-    Ring ring;
-    if (int err = ring.init(entries, flags)) return no_ring(err);
-    if (int err = unix_pair(a, b)) return unsupported(err, "socketpair");
-    BufRing br(ring);
-    if (int err = br.init(bgid_recv)) return unsupported(err, "needs a buffer ring");
-    for (unsigned short i = 0; i < entries; ++i) br.add(bufs[i].data(), bufs[i].size(), i);
-    br.publish();
-
-    io_uring_sqe* s = ring.sqe();
-    io_uring_prep_recv_multishot(s, b.get(), nullptr, 0, 0);
-    s->flags |= IOSQE_BUFFER_SELECT;
-    s->buf_group = bgid_recv;
-    io_uring_sqe_set_data64(s, 1);
-    io_uring_submit(ring.get());
+    RecvRig rig;
+    if (auto st = rig.init(flags); !st.supported) return st;
+    rig.multishot_recv();
+    io_uring_submit(rig.ring.get());
     // Two messages, two completions, one request.
     for (const char* msg : {"one", "two"}) {
-        if (::write(a.get(), msg, 3) != 3) return unsupported(errno, "write");
+        if (::write(rig.a.get(), msg, 3) != 3) return unsupported(errno, "write");
         Cqe c;
-        if (int err = ring.next(c)) return unsupported(err, "no completion for a message");
+        if (int err = rig.ring.next(c)) return unsupported(err, "no completion for a message");
         if (c.res < 0) return unsupported(-c.res, "the kernel refused IORING_RECV_MULTISHOT");
         if (!(c.flags & IORING_CQE_F_BUFFER)) return unsupported(0, "no provided buffer was used");
         if (!(c.flags & IORING_CQE_F_MORE)) return unsupported(0, "the request ended after one message");
@@ -165,6 +181,22 @@ FeatureStatus probe_recvsend_bundle(unsigned flags) {
     io_uring_sqe_set_data64(s, 2);
     if (int err = ring.next(c)) return unsupported(err, "no completion for a recv bundle");
     if (c.res < 0) return unsupported(-c.res, "the kernel refused a recv bundle");
+    return supported();
+}
+
+FeatureStatus probe_multishot_recv_limit(unsigned flags) {
+    RecvRig rig;
+    if (auto st = rig.init(flags); !st.supported) return st;
+    // 100 bytes wait; a budget of 64 must end the request after the first
+    // full buffer. A kernel that ignores the budget goes on (F_MORE).
+    char msg[100] = {};
+    if (::write(rig.a.get(), msg, sizeof msg) != static_cast<ssize_t>(sizeof msg)) return unsupported(errno, "write");
+    compat::set_recv_byte_limit(rig.multishot_recv(), 64);
+    io_uring_submit(rig.ring.get());
+    Cqe c;
+    if (int err = rig.ring.next(c)) return unsupported(err, "no completion for the first delivery");
+    if (c.res < 0) return unsupported(-c.res, "the kernel refused a multishot recv with a byte budget");
+    if (c.flags & IORING_CQE_F_MORE) return unsupported(0, "the kernel ignored the byte budget (no optlen support)");
     return supported();
 }
 

@@ -68,17 +68,28 @@ Verdict decide(const ProbeReport& report, FeatureSet disabled) {
     const auto coop_gap = first_missing(
         report, {Feature::coop_taskrun, Feature::taskrun_flag, Feature::submit_all, Feature::cqsize});
     bool defer_used = false;
+    // Read-ahead needs the buffer ring, and the byte budget: without it one
+    // wakeup of a fast stream's request takes up to 32 buffers, and with a
+    // small pool the other streams starve (liburing#1043).
+    bool buf_ring_used = false, limit_used = false;
     for (Feature f : {Feature::defer_taskrun, Feature::coop_taskrun, Feature::multishot_accept,
-                      Feature::speculative_send, Feature::registered_ring_fd, Feature::buf_ring}) {
+                      Feature::speculative_send, Feature::registered_ring_fd, Feature::buf_ring,
+                      Feature::multishot_recv_limit, Feature::multishot_recv}) {
         FastPathChoice c{f, false, {}};
         if (!uring) c.reason = "the backend is epoll";
         else if (disabled.has(f)) c.reason = "disabled (RINGO_DISABLE or RuntimeOptions)";
+        else if (f == Feature::multishot_recv_limit && !buf_ring_used) c.reason = "needs buf_ring, which is not used";
+        else if (f == Feature::multishot_recv && !limit_used)
+            c.reason = "needs multishot_recv_limit, which is not used (without the byte budget one fast stream "
+                       "takes every buffer)";
         else if (f == Feature::defer_taskrun && defer_gap) c.reason = missing(report, *defer_gap);
         else if (f == Feature::coop_taskrun && defer_used) c.reason = "defer_taskrun is used instead";
         else if (f == Feature::coop_taskrun && coop_gap) c.reason = missing(report, *coop_gap);
         else if (!report.status(f).supported) c.reason = missing(report, f);
         else c.used = true;
         if (f == Feature::defer_taskrun) defer_used = c.used;
+        if (f == Feature::buf_ring) buf_ring_used = c.used;
+        if (f == Feature::multishot_recv_limit) limit_used = c.used;
         v.fast_paths.push_back(std::move(c));
     }
 

@@ -70,6 +70,7 @@ Stats Runtime::stats() const noexcept {
     Stats s = core_->stats();
     s.buffers_circulating = core_->buffers().circulating();
     s.buffers_lent = core_->buffers().lent();
+    s.buffers_read_ahead = core_->buffers().held();
     return s;
 }
 const RuntimeOptions& Runtime::options() const noexcept { return core_->options(); }

@@ -371,10 +371,11 @@ void Core::cancel_held_ops(int fd) noexcept {
     if (fd >= 0 && static_cast<std::size_t>(fd) < backoff_level_.size()) backoff_level_[fd] = 0;
 }
 
-// Fds a completion brought in are new files under their numbers.
+// Fds a completion brought in are new files under their numbers, for the
+// core and for the backend alike.
 void Core::note_carried_fds(const Op& op) noexcept {
     if (traits(op.kind).fds == FdsCarried::none || op.result < 0) return;
-    for_each_carried_fd(op, [this](int fd) { fd_epochs_.bump(fd); });
+    for_each_carried_fd(op, [this](int fd) { fd_opened(fd); });
 }
 
 void Core::push_resume(Op& op) noexcept {

@@ -15,7 +15,8 @@
 // Kernel requirements: SINGLE_ISSUER|DEFER_TASKRUN linux 6.1, COOP_TASKRUN
 // 5.19, ASYNC_CANCEL_FD|ALL 5.19, EXT_ARG (timeout in the wait) 5.11,
 // CQE_SKIP_SUCCESS 5.17, NODROP (CQ overflow kept in the kernel) 5.5,
-// multishot accept 5.19 (engine/uring/multishot_accept.cpp).
+// multishot accept 5.19 (engine/uring/multishot_accept.cpp), multishot recv
+// 6.0 and its byte budget 6.17 (engine/uring/multishot_recv.cpp).
 //
 // Which fast paths to use is decided once, at creation, from ringo::probe()
 // (engine/probe/), RuntimeOptions and RINGO_DISABLE; the hot path reads
@@ -64,7 +65,10 @@ std::string setup_error(int err) {
 
 }  // namespace
 
-UringBackend::UringBackend(BackendContext ctx, FeatureSet allowed) : ctx_(ctx), allowed_(allowed) {}
+UringBackend::UringBackend(BackendContext ctx, FeatureSet allowed)
+    : ctx_(ctx), allowed_(allowed),
+      recv_(static_cast<MultishotRecv::Hooks&>(*this), ctx.buffers, buf_group, ctx.options.read_buffers.read_ahead,
+            ctx.stats.multishot_recv_arms) {}
 
 Result<std::unique_ptr<IoBackend>> UringBackend::create(BackendContext ctx, FeatureSet allowed) {
     std::unique_ptr<UringBackend> b(new UringBackend(ctx, allowed));
@@ -102,6 +106,9 @@ int UringBackend::init() {
     multishot_accept_ = allowed_.has(Feature::multishot_accept);
     speculative_send_ = allowed_.has(Feature::speculative_send);
     buf_ring_allowed_ = allowed_.has(Feature::buf_ring);
+    // The verdict allows read-ahead only with the byte budget (fairness).
+    multishot_recv_allowed_ = buf_ring_allowed_ && allowed_.has(Feature::multishot_recv) &&
+                              allowed_.has(Feature::multishot_recv_limit);
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) return errno;
     if (setup_flags_ & IORING_SETUP_SINGLE_ISSUER) return 0;  // activated by enter_thread
@@ -165,8 +172,13 @@ UringBackend::~UringBackend() {
     // accepted meanwhile is closed rather than lost in the CQ. The wake read
     // dies with the ring, which is torn down before its buffer.
     if (ring_ready_) {
-        for (int i = 0; active_ && i < 100 && accept_.cancel_all() > 0; ++i) {
-            io_uring_submit_and_wait(&ring_, 1);
+        // Multishot receives likewise, so no buffer is written after the
+        // ring that feeds them is gone. Bounded waits: a request that never
+        // ends must not hang the teardown.
+        for (int i = 0; active_ && i < 100 && accept_.cancel_all() + recv_.cancel_all() > 0; ++i) {
+            __kernel_timespec ts{0, 10'000'000};
+            io_uring_cqe* cqe = nullptr;
+            io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
             reap();
         }
         if (buf_ring_) compat::free_buf_ring(&ring_, buf_ring_, buf_ring_entries_, buf_group);
@@ -250,17 +262,29 @@ bool UringBackend::start(Op& op) noexcept {
         ++in_flight_;
         return false;
     }
-    if (op.kind == OpKind::close) accept_.on_close(op.fd);
+    if (op.kind == OpKind::close) {
+        accept_.on_close(op.fd);
+        if (multishot_recv_) recv_.on_close(op.fd);
+    }
 
+    if (multishot_recv_ && recv_.takes(op)) {
+        if (recv_.start(op)) return true;
+        ++in_flight_;
+        return false;
+    }
     if (op.kind == OpKind::recv_pooled) return start_recv_pooled(op);
     if (op.kind == OpKind::recv && (op.hints & op_hint::stream) && speculative_send_ &&
         sock_state(op.fd) == SockState::nonempty && try_recv_inline(op))
         return true;
 
+    return !queue_sqe(op);
+}
+
+bool UringBackend::queue_sqe(Op& op) noexcept {
     // A close is a linked pair: both entries go in one submission, or the
     // cancel could run on its own after the close and hit the number's
     // next file.
-    if (!make_room(op.kind == OpKind::close ? 2 : 1)) return no_sqe(op);
+    if (!make_room(op.kind == OpKind::close ? 2 : 1)) return !no_sqe(op);
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
     switch (op.kind) {
     case OpKind::nop: io_uring_prep_nop(sqe); break;
@@ -300,11 +324,23 @@ bool UringBackend::start(Op& op) noexcept {
     case OpKind::wait:
     case OpKind::count_:
         op.result = -EINVAL;  // served by the core, never by a backend
-        return true;
+        return false;
     }
     io_uring_sqe_set_data64(sqe, OpPool::user_data(op));
     ++in_flight_;
-    return false;
+    return true;
+}
+
+// A plain recv that waited for read-ahead, when the buffer ring ran dry:
+// it brings its own buffer, so it reads one shot on its own. It is still
+// counted in flight.
+void UringBackend::resubmit(Op& op) noexcept {
+    --in_flight_;
+    if (!queue_sqe(op)) ctx_.completed.completed(op, op.result, 0);
+}
+
+void UringBackend::fd_opened(int fd) noexcept {
+    if (multishot_recv_) recv_.on_new_file(fd);
 }
 
 void UringBackend::prep_single_accept(Op& op, io_uring_sqe* sqe) noexcept {
@@ -325,8 +361,11 @@ void UringBackend::recycle_buffer(std::uint32_t bid) noexcept {
             buf_ring_ = compat::setup_buf_ring(&ring_, entries, buf_group, &err);
             if (buf_ring_) {
                 buf_ring_entries_ = entries;
+                // Read-ahead serves every borrowed read of a stream; spares
+                // (for reads in place) would only sit out of the ring.
+                multishot_recv_ = multishot_recv_allowed_ && recv_.init() == 0;
                 try {
-                    spares_.reserve(max_spares);
+                    if (!multishot_recv_) spares_.reserve(max_spares);
                 } catch (...) {
                     speculative_send_ = false;  // no spares then: every borrowed read goes to the ring
                 }
@@ -339,7 +378,7 @@ void UringBackend::recycle_buffer(std::uint32_t bid) noexcept {
         pool.put(bid);
         return;
     }
-    if (speculative_send_ && spares_.size() < max_spares) {
+    if (speculative_send_ && !multishot_recv_ && spares_.size() < max_spares) {
         spares_.push_back(bid);  // capacity reserved when the ring was set up
         return;
     }
@@ -469,6 +508,7 @@ void UringBackend::complete(Op& op, int result) noexcept {
 
 void UringBackend::cancel(Op& op) noexcept {
     if (op.kind == OpKind::accept && accept_.cancel(op)) return;
+    if (multishot_recv_ && recv_.cancel(op)) return;
     io_uring_sqe* sqe = get_sqe();
     if (!sqe) return;  // the ring refuses submits: the loop's wait says so and ends
     io_uring_prep_cancel64(sqe, OpPool::user_data(op), 0);
@@ -555,6 +595,10 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
         accept_.on_cqe(cqe.user_data, cqe.res, cqe.flags);
         return;
     }
+    if (MultishotRecv::is_tag(cqe.user_data)) {
+        recv_.on_cqe(cqe.user_data, cqe.res, cqe.flags);
+        return;
+    }
     if (cqe.user_data == ud_wake) {
         wake_armed_ = false;
         wake_pending_.store(false, std::memory_order_release);
@@ -591,6 +635,10 @@ FeatureSet UringBackend::fast_paths() const noexcept {
     // Registered for each block_on (the registration is per thread).
     if (allowed_.has(Feature::registered_ring_fd) && !ring_fd_refused_) s.add(Feature::registered_ring_fd);
     if (buf_ring_allowed_ && (!buf_ring_decided_ || buf_ring_)) s.add(Feature::buf_ring);
+    if (multishot_recv_allowed_ && (!buf_ring_decided_ || multishot_recv_)) {
+        s.add(Feature::multishot_recv);
+        s.add(Feature::multishot_recv_limit);
+    }
     return s;
 }
 

@@ -59,22 +59,33 @@ std::string why_no_uring() {
 }
 
 // One connection through accept, connect, send, recv and close: the paths
-// every fast path touches.
-Task<> echo_once() {
+// every fast path touches; with `borrowed`, the server reads with
+// read_borrowed, so read-ahead (multishot receive) has its say too.
+Task<> echo_once(bool borrowed = false) {
     auto l = TcpListener::bind(SocketAddr::v4_loopback(0));
     REQUIRE(l.has_value());
     auto addr = l->local_addr();
     REQUIRE(addr.has_value());
-    auto server = ringo::spawn([](TcpListener& listener) -> Task<> {
+    auto server = ringo::spawn([](TcpListener& listener, bool borrow) -> Task<> {
         auto c = co_await listener.accept();
         REQUIRE(c.has_value());
-        std::array<char, 5> buf{};
-        auto got = co_await c->read_exact(buf);
-        REQUIRE(got);
-        auto sent = co_await c->write_all(std::string_view(buf.data(), buf.size()));
+        std::string buf;
+        if (borrow) {
+            while (buf.size() < 5) {
+                auto b = co_await c->read_borrowed();
+                REQUIRE(b.has_value());
+                REQUIRE_FALSE(b->empty());
+                buf.append(reinterpret_cast<const char*>(b->data()), b->size());
+            }
+        } else {
+            buf.resize(5);
+            auto got = co_await c->read_exact(std::span(buf.data(), buf.size()));
+            REQUIRE(got);
+        }
+        auto sent = co_await c->write_all(std::string_view(buf));
         CHECK(sent);
         co_await c->close();
-    }(*l));
+    }(*l, borrowed));
     auto c = co_await TcpStream::connect(*addr);
     REQUIRE(c.has_value());
     auto sent = co_await c->write_all(std::string_view("hello"));
@@ -108,8 +119,12 @@ TEST_CASE("each disabled fast path makes an io_uring runtime take its plain path
         const FeatureSet used = (*rt)->fast_paths();
         CHECK_FALSE(used.has(f));
         // The plain path is not a lesser runtime: the same echo works.
-        (*rt)->block_on(echo_once());
+        (*rt)->block_on(echo_once(true));
         if (f == Feature::speculative_send) CHECK((*rt)->stats().inline_syscalls == 0);
+        if (f == Feature::multishot_recv || f == Feature::multishot_recv_limit || f == Feature::buf_ring) {
+            CHECK_FALSE(used.has(Feature::multishot_recv));  // read-ahead needs all three
+            CHECK((*rt)->stats().multishot_recv_arms == 0);
+        }
         if (f == Feature::defer_taskrun && report.has(Feature::coop_taskrun))
             CHECK(used.has(Feature::coop_taskrun));  // the ladder's next step
     }

@@ -47,8 +47,10 @@ Task<StreamPair> connected_pair(net::TcpListener& l) {
 std::vector<ReadVariant> read_variants() {
     std::vector<ReadVariant> v;
     for (auto b : backends()) {
-        v.push_back({b, true});
-        if (b == Backend::uring) v.push_back({b, false});
+        v.push_back({b, true, ""});
+        if (b != Backend::uring) continue;
+        v.push_back({b, true, "multishot_recv"});
+        v.push_back({b, false, "buf_ring"});
     }
     return v;
 }
@@ -56,12 +58,12 @@ std::vector<ReadVariant> read_variants() {
 RuntimeOptions read_options(ReadVariant v, ReadBufferOptions buffers) {
     auto o = options_for(v.backend);
     o.read_buffers = buffers;
-    if (!v.buf_ring) o.disable = "buf_ring";
+    o.disable = v.disable;
     return o;
 }
 
 std::string describe(ReadVariant v) {
-    return std::string(backend_name(v.backend)) + (v.buf_ring ? "" : " without buf_ring");
+    return std::string(backend_name(v.backend)) + (*v.disable ? std::string(" without ") + v.disable : "");
 }
 
 int raw_tcp_socket() {

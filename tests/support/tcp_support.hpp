@@ -27,12 +27,14 @@ Task<> serve_each(net::TcpListener& l, int count, Task<> (*handler)(net::TcpStre
 // Connects to l and accepts that connection; fails the test if either fails.
 Task<StreamPair> connected_pair(net::TcpListener& l);
 
-// Where borrowed reads can run: every backend, and on io_uring both with
-// the provided-buffer ring and without it (the poll-then-recv path older
-// kernels get).
+// Where borrowed reads can run: every backend, and on io_uring with
+// read-ahead (multishot receive with the kernel's byte budget), with one
+// recv per read from the provided-buffer ring (kernels before 6.17), and
+// without the ring (the poll-then-recv path older kernels get).
 struct ReadVariant {
     Backend backend;
-    bool buf_ring;
+    bool buf_ring = true;
+    const char* disable = "";  // RINGO_DISABLE for this variant
 };
 std::vector<ReadVariant> read_variants();
 RuntimeOptions read_options(ReadVariant v, ReadBufferOptions buffers = {});

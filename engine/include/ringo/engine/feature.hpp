@@ -32,13 +32,16 @@ enum class Feature : std::uint8_t {
     no_sqarray,
     // Behaviour, each proven by a real round trip on a throw-away ring.
     multishot_accept,  // engine fast path
-    multishot_recv,
+    multishot_recv,    // engine fast path: read-ahead for borrowed reads
     buf_ring,
     send_zc,
     registered_ring_fd,  // engine fast path
     fixed_files,
     msg_ring,
     recvsend_bundle,
+    // engine fast path: a multishot recv ends itself after a byte budget
+    // (sqe->optlen, linux 6.17), bounding read-ahead without a cancel.
+    multishot_recv_limit,
     // An engine fast path that needs nothing from the kernel but send(2):
     // try a send in place before queuing it.
     speculative_send,

@@ -33,6 +33,11 @@ struct ReadBufferOptions {
     std::uint32_t size = 16384;   // bytes per buffer (at most 1 GiB)
     std::uint32_t count = 1024;   // at most 32768 (the io_uring buffer ring's limit)
     std::uint32_t initial = 16;   // buffers in circulation at first
+    // io_uring with multishot receive: buffers a stream may have filled
+    // before its task asks for them (read-ahead). Past it the stream's
+    // request ends until the task reads, so one fast sender cannot take
+    // the pool.
+    std::uint32_t read_ahead = 4;
 };
 
 struct RuntimeOptions {

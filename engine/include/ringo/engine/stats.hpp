@@ -30,6 +30,11 @@ struct Stats {
     std::uint64_t buffer_waits = 0;
     std::uint32_t buffers_circulating = 0;
     std::uint32_t buffers_lent = 0;
+    // Read-ahead (io_uring multishot receive): buffers filled for streams
+    // whose tasks have not asked yet, at the moment stats() was taken, and
+    // requests armed so far (one serves many reads of a stream).
+    std::uint32_t buffers_read_ahead = 0;
+    std::uint64_t multishot_recv_arms = 0;
 
     std::uint64_t total_submitted() const noexcept {
         std::uint64_t n = 0;
