@@ -119,9 +119,11 @@ TEST_CASE("each disabled fast path makes an io_uring runtime take its plain path
         const FeatureSet used = (*rt)->fast_paths();
         CHECK_FALSE(used.has(f));
         // The plain path is not a lesser runtime: the same echo works.
-        (*rt)->block_on(echo_once(true));
+        const bool read_ahead_path =
+            f == Feature::multishot_recv || f == Feature::multishot_recv_limit || f == Feature::buf_ring;
+        (*rt)->block_on(echo_once(read_ahead_path));
         if (f == Feature::speculative_send) CHECK((*rt)->stats().inline_syscalls == 0);
-        if (f == Feature::multishot_recv || f == Feature::multishot_recv_limit || f == Feature::buf_ring) {
+        if (read_ahead_path) {
             CHECK_FALSE(used.has(Feature::multishot_recv));  // read-ahead needs all three
             CHECK((*rt)->stats().multishot_recv_arms == 0);
         }
