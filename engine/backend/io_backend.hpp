@@ -49,6 +49,16 @@ public:
     // on a completion that carries one and lets the core keep the books.
     virtual void recycle_buffer(std::uint32_t bid) noexcept = 0;
 
+    // A pooled read on op.fd would complete at once from bytes the backend
+    // already holds for it (io_uring's read-ahead), taking no new buffer:
+    // the core then starts it even while other reads wait for buffers
+    // (parking it behind them would leave those bytes held, and with the
+    // pool at capacity nothing would ever free one).
+    virtual bool holds_data_for(const Op& op) const noexcept {
+        (void)op;
+        return false;
+    }
+
     // Interrupts poll() from any thread or a signal handler.
     virtual void wake() noexcept = 0;
 

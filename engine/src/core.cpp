@@ -137,10 +137,11 @@ bool Core::start(Op* op, std::coroutine_handle<> waiter) noexcept {
         if (!start_user_op(op)) return done_inline(op);
     } else {
         bool done = false;
-        if (op->kind == OpKind::recv_pooled && !buf_waiters_.empty()) {
+        if (op->kind == OpKind::recv_pooled && !buf_waiters_.empty() && !backend_->holds_data_for(*op)) {
             // Reads wait for buffers in arrival order: a newcomer queues
             // behind the waiting ones instead of racing them to the next
-            // free buffer (on io_uring its SQE would go first and win).
+            // free buffer (on io_uring its SQE would go first and win). One
+            // whose bytes are already in hand needs no new buffer.
             park_for_buffer(*op);
         } else {
             done = backend_start(*op);

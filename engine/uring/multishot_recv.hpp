@@ -72,6 +72,11 @@ public:
     // sockets always do; a plain recv only while read-ahead is going on
     // its fd (else it is cheaper as a plain request).
     bool takes(const Op& op) const noexcept;
+    // start(op) would complete at once from what is queued.
+    bool holds_data_for(const Op& op) const noexcept {
+        const Stream* s = takes(op) ? find(op.fd) : nullptr;
+        return s && s->waiters.empty() && (s->queued > 0 || s->end <= 0);
+    }
 
     // Serves a read: true when it completed at once (queued data or end),
     // with op.result set; false when it waits here. -ENOMEM, -EBUSY when

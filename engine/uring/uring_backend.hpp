@@ -38,6 +38,9 @@ public:
     FeatureSet fast_paths() const noexcept override;
     void recycle_buffer(std::uint32_t bid) noexcept override;
     void fd_opened(int fd) noexcept override;
+    bool holds_data_for(const Op& op) const noexcept override {
+        return multishot_recv_ && recv_.holds_data_for(op);
+    }
     int enter_thread() noexcept override;
     void leave_thread() noexcept override;
     Error thread_error(int err) const override;

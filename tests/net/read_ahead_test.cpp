@@ -461,3 +461,66 @@ TEST_CASE("a number closed behind ringo's back with read-ahead queued serves onl
         },
         options(v));
 }
+
+TEST_CASE("a read whose bytes are read ahead starts even while other reads wait for buffers",
+          "[net][borrowed][read_ahead]") {
+    ringo::test::FdLeakCheck fds;
+    auto v = GENERATE(from_range(ringo::test::read_variants()));
+    INFO(describe(v));
+    // Eight buffers, all of them read ahead for two streams; a third
+    // stream's read then waits for one. A read on either of the two needs
+    // no buffer: parked behind the waiter, nothing would ever free one.
+    const ringo::ReadBufferOptions buffers{4096, 8, 8};
+    ringo::test::run(
+        v.backend,
+        [&]() -> Task<> {
+            auto l = ringo::test::listen_any();
+            std::vector<ringo::test::StreamPair> p;
+            for (int i = 0; i < 3; ++i) {
+                p.push_back(co_await ringo::test::connected_pair(l));
+                auto w = co_await p.back().client.write_all(std::string_view("x"));
+                REQUIRE(w);
+                auto first = co_await p.back().server.read_borrowed();  // arms read-ahead
+                REQUIRE(first.has_value());
+            }
+            const std::vector<std::byte> block(4 * 4096, std::byte{7});
+            for (int i = 0; i < 2; ++i) {
+                auto w = co_await p[i].client.write_all(block);
+                REQUIRE(w);
+            }
+            co_await turn_until([&] { return stats_now().buffers_read_ahead >= 8; });
+            const bool all_held = stats_now().buffers_read_ahead >= 8;
+            if (reads_ahead()) REQUIRE(all_held);
+            std::size_t third = 0;
+            auto waiter = ringo::spawn([](TcpStream& s, std::size_t& n) -> Task<> {
+                auto b = co_await s.read_borrowed();
+                REQUIRE(b.has_value());
+                n = b->size();
+            }(p[2].server, third));
+            {
+                auto w = co_await p[2].client.write_all(std::string_view("third"));
+                REQUIRE(w);
+            }
+            co_await turn_until([] { return stats_now().buffer_waits > 0; });
+            if (all_held) REQUIRE(stats_now().buffer_waits > 0);
+            // Each of the first two streams reads its 16 KiB back.
+            for (int i = 0; i < 2; ++i) {
+                std::size_t got = 0;
+                while (got < block.size()) {
+                    auto b = co_await ringo::with_timeout(2s, p[i].server.read_borrowed());
+                    INFO((b ? "" : b.message()));  // timed_out: parked behind the waiter with its bytes in hand
+                    REQUIRE(b.has_value());
+                    got += b->size();
+                }
+                CHECK(got == block.size());
+            }
+            (void)co_await waiter;
+            CHECK(third == 5);
+            for (auto& x : p) {
+                co_await x.client.close();
+                co_await x.server.close();
+            }
+            check_pool_at_rest();
+        },
+        options(v, buffers));
+}
