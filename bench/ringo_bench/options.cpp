@@ -56,9 +56,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     add_duration(app, "--warmup", o.run.warmup, "warm-up before each window (default 500ms)");
     app.add_option("--rounds", o.rounds, "interleaved rounds; each cell reports median and min-max (default 3)")
         ->check(CLI::Range(1, 1000));
-    app.add_option("--servers", o.servers, "which servers (default ringo-uring,ringo-epoll,raw-uring,raw-epoll)")
+    app.add_option("--servers", o.servers, "which servers (default ringo-uring,ringo-epoll,raw-uring,raw-epoll; libuv too where it was built)")
         ->delimiter(',')
-        ->check(CLI::IsMember({"ringo-uring", "ringo-epoll", "raw-uring", "raw-epoll"}));
+        ->check(CLI::IsMember({"ringo-uring", "ringo-epoll", "raw-uring", "raw-epoll", "libuv"}));
     app.add_option("--server-cpu", o.run.server_cpu, "core the server is pinned to, -1: none (default 0)");
     app.add_option("--client-cpu", o.run.client_cpu, "core the load client is pinned to, -1: none (default 1)");
     app.add_flag("--quick", o.quick, "a short matrix (3 cells, 3 rounds of 0.6 s) that ends within a minute");

@@ -12,6 +12,8 @@ std::vector<ServerSpec> default_servers(const std::string& bin_dir) {
         {"ringo-epoll", "epoll", true, {ringo, "--backend", "epoll"}},
         {"raw-uring", "uring", false, {bin_dir + "/baselines/uring-echo"}},
         {"raw-epoll", "epoll", false, {bin_dir + "/baselines/epoll-echo"}},
+        // Not in the default list; built only where libuv1-dev is installed.
+        {"libuv", "epoll", false, {bin_dir + "/baselines/libuv-echo"}},
     };
 }
 
