@@ -12,6 +12,8 @@
 
 #include <sys/mman.h>
 
+#include <csignal>
+
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -99,5 +101,40 @@ inline int enable_rings(io_uring* ring) noexcept {
 // file_index (the same word). Older kernels ignore it or refuse
 // the request: the probe (multishot_recv_limit) tells which.
 inline void set_recv_byte_limit(io_uring_sqe* sqe, std::uint32_t bytes) noexcept { sqe->file_index = bytes; }
+
+// IORING_ENTER_NO_IOWAIT (linux 6.15, IORING_FEAT_NO_IOWAIT): a task
+// blocked in io_uring_enter is not counted as waiting for I/O, so an idle
+// server does not show 100% iowait. liburing 2.10 has io_uring_set_iowait;
+// 2.3 has no way to pass enter flags of our own.
+inline constexpr unsigned enter_no_iowait = 1U << 7;
+inline constexpr unsigned feat_no_iowait = 1U << 17;
+
+// io_uring_submit_and_wait_timeout as one io_uring_enter with EXT_ARG
+// (linux 5.11, which the engine requires), plus `extra` enter flags:
+// publishes the SQEs queued since the last submit, hands them to the
+// kernel and waits for one completion or the timeout (ts nullptr: none).
+// registered: the ring fd is registered (io_uring_register_ring_fd), so
+// enter through its index. Returns what io_uring_enter returns: the SQEs
+// consumed, or -errno (-ETIME: the timeout passed).
+inline int submit_and_wait(io_uring* ring, const __kernel_timespec* ts, bool registered, unsigned extra) noexcept {
+    io_uring_sq* sq = &ring->sq;
+    const unsigned tail = sq->sqe_tail;
+    if (sq->sqe_head != tail) {
+        sq->sqe_head = tail;
+        io_uring_smp_store_release(sq->ktail, tail);  // the kernel reads the SQEs behind this
+    }
+    const unsigned to_submit = tail - io_uring_smp_load_acquire(sq->khead);
+    io_uring_getevents_arg arg{};
+    arg.sigmask_sz = _NSIG / 8;
+    arg.ts = reinterpret_cast<std::uintptr_t>(ts);
+    unsigned flags = IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | extra;
+    int fd = ring->ring_fd;
+    if (registered) {
+        flags |= IORING_ENTER_REGISTERED_RING;
+        fd = ring->enter_ring_fd;
+    }
+    long r = ::syscall(__NR_io_uring_enter, fd, to_submit, 1, flags, &arg, sizeof arg);
+    return r < 0 ? -errno : static_cast<int>(r);
+}
 
 }  // namespace ringo::compat

@@ -53,6 +53,8 @@ constexpr std::array<Entry, feature_count> table{{
      "one send or recv moves several provided buffers (IORING_RECVSEND_BUNDLE)"},
     {Feature::multishot_recv_limit, "multishot_recv_limit", "6.17", true,
      "a multishot recv ends after a byte budget (sqe->optlen): read-ahead bounded without a cancel"},
+    {Feature::no_iowait, "no_iowait", "6.15", true,
+     "the loop blocked in io_uring_enter is not counted as iowait (IORING_ENTER_NO_IOWAIT)"},
     {Feature::speculative_send, "speculative_send", "", true,
      "try send(2) in place before queuing it on the ring (needs no kernel feature)"},
     {Feature::epoll, "epoll", "2.6", false, "epoll instances can be created (the fallback backend)"},

@@ -100,6 +100,7 @@ void probe_behaviours(ProbeReport& r) {
         {Feature::msg_ring, probe_msg_ring},
         {Feature::recvsend_bundle, probe_recvsend_bundle},
         {Feature::multishot_recv_limit, probe_multishot_recv_limit},
+        {Feature::no_iowait, probe_no_iowait},
     };
     for (const auto& [feature, test] : tests) {
         if (r.uring.ladder.empty() || r.uring.ladder.back().error != 0) {

@@ -38,6 +38,7 @@ FeatureStatus probe_buf_ring(unsigned flags);
 FeatureStatus probe_multishot_recv(unsigned flags);
 FeatureStatus probe_recvsend_bundle(unsigned flags);
 FeatureStatus probe_multishot_recv_limit(unsigned flags);
+FeatureStatus probe_no_iowait(unsigned flags);
 FeatureStatus probe_send_zc(unsigned flags);
 FeatureStatus probe_registered_ring_fd(unsigned flags);
 FeatureStatus probe_fixed_files(unsigned flags);

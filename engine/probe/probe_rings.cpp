@@ -4,7 +4,10 @@
 //   registered ring fd   IORING_REGISTER_RING_FDS, then a nop through it, 5.18
 //   fixed files          a sparse table (IORING_RSRC_REGISTER_SPARSE), 5.19
 //   MSG_RING             one ring posts a completion into another, 5.18
+//   NO_IOWAIT            a wait with IORING_ENTER_NO_IOWAIT, 6.15
 #include "engine/probe/probe_parts.hpp"
+
+#include "compat/uring/uring_shims.hpp"
 
 #include <sys/socket.h>
 
@@ -52,6 +55,22 @@ FeatureStatus probe_registered_ring_fd(unsigned flags) {
     Cqe c;
     if (int err = ring.next(c)) return unsupported(err, "no completion through the registered fd");
     if (c.res < 0) return unsupported(-c.res, "a nop through the registered fd failed");
+    return supported();
+}
+
+FeatureStatus probe_no_iowait(unsigned flags) {
+    Ring ring;
+    if (int err = ring.init(entries, flags)) return no_ring(err);
+    if (!(ring.features() & compat::feat_no_iowait)) return unsupported(0, "the ring lacks IORING_FEAT_NO_IOWAIT");
+    // The wait the engine makes, with the flag: an older kernel refuses
+    // the unknown flag with EINVAL.
+    io_uring_prep_nop(ring.sqe());
+    __kernel_timespec ts{1, 0};
+    if (int r = compat::submit_and_wait(ring.get(), &ts, false, compat::enter_no_iowait); r < 0)
+        return unsupported(-r, "io_uring_enter refused IORING_ENTER_NO_IOWAIT");
+    Cqe c;
+    if (int err = ring.next(c)) return unsupported(err, "no completion after the wait");
+    if (c.res < 0) return unsupported(-c.res, "the nop failed");
     return supported();
 }
 

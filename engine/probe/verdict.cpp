@@ -74,7 +74,7 @@ Verdict decide(const ProbeReport& report, FeatureSet disabled) {
     bool buf_ring_used = false, limit_used = false;
     for (Feature f : {Feature::defer_taskrun, Feature::coop_taskrun, Feature::multishot_accept,
                       Feature::speculative_send, Feature::registered_ring_fd, Feature::buf_ring,
-                      Feature::multishot_recv_limit, Feature::multishot_recv}) {
+                      Feature::multishot_recv_limit, Feature::multishot_recv, Feature::no_iowait}) {
         FastPathChoice c{f, false, {}};
         if (!uring) c.reason = "the backend is epoll";
         else if (disabled.has(f)) c.reason = "disabled (RINGO_DISABLE or RuntimeOptions)";

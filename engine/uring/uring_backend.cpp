@@ -16,7 +16,8 @@
 // 5.19, ASYNC_CANCEL_FD|ALL 5.19, EXT_ARG (timeout in the wait) 5.11,
 // CQE_SKIP_SUCCESS 5.17, NODROP (CQ overflow kept in the kernel) 5.5,
 // multishot accept 5.19 (engine/uring/multishot_accept.cpp), multishot recv
-// 6.0 and its byte budget 6.17 (engine/uring/multishot_recv.cpp).
+// 6.0 and its byte budget 6.17 (engine/uring/multishot_recv.cpp), and
+// IORING_ENTER_NO_IOWAIT 6.15 for the wait.
 //
 // Which fast paths to use is decided once, at creation, from ringo::probe()
 // (engine/probe/), RuntimeOptions and RINGO_DISABLE; the hot path reads
@@ -105,6 +106,7 @@ int UringBackend::init() {
     // The probe proved these with real completions (engine/probe/).
     multishot_accept_ = allowed_.has(Feature::multishot_accept);
     speculative_send_ = allowed_.has(Feature::speculative_send);
+    no_iowait_ = allowed_.has(Feature::no_iowait);
     buf_ring_allowed_ = allowed_.has(Feature::buf_ring);
     // The verdict allows read-ahead only with the byte budget (fairness).
     multishot_recv_allowed_ = buf_ring_allowed_ && allowed_.has(Feature::multishot_recv) &&
@@ -535,9 +537,8 @@ int UringBackend::poll(std::int64_t timeout_ns) noexcept {
             ts.tv_nsec = timeout_ns % 1'000'000'000;
             tsp = &ts;
         }
-        io_uring_cqe* cqe = nullptr;
         ++stats.kernel_entries;
-        r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, tsp, nullptr);
+        r = compat::submit_and_wait(&ring_, tsp, ring_fd_registered_, no_iowait_ ? compat::enter_no_iowait : 0u);
     }
     unsigned reaped = reap();
     if ((setup_flags_ & IORING_SETUP_DEFER_TASKRUN) && reaped >= deferred_batch && in_flight_ > many_in_flight) {
@@ -632,6 +633,7 @@ FeatureSet UringBackend::fast_paths() const noexcept {
     if (setup_flags_ & IORING_SETUP_COOP_TASKRUN) s.add(Feature::coop_taskrun);
     if (multishot_accept_) s.add(Feature::multishot_accept);
     if (speculative_send_) s.add(Feature::speculative_send);
+    if (no_iowait_) s.add(Feature::no_iowait);
     // Registered for each block_on (the registration is per thread).
     if (allowed_.has(Feature::registered_ring_fd) && !ring_fd_refused_) s.add(Feature::registered_ring_fd);
     if (buf_ring_allowed_ && (!buf_ring_decided_ || buf_ring_)) s.add(Feature::buf_ring);

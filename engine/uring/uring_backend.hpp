@@ -105,6 +105,7 @@ private:
     // -EAGAIN (and EINTR) means the socket had nothing.
     int recv_in_place(int fd, void* buf, std::uint32_t len, int flags) noexcept;
     bool speculative_send_ = false;
+    bool no_iowait_ = false;  // the wait passes IORING_ENTER_NO_IOWAIT (linux 6.15)
     // Pooled reads. With a provided-buffer ring (linux 5.19) the kernel
     // picks a buffer when data arrives; without one (disabled, or its
     // registration failed) a POLL_ADD waits for readiness and the recv runs

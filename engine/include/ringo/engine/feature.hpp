@@ -42,6 +42,9 @@ enum class Feature : std::uint8_t {
     // engine fast path: a multishot recv ends itself after a byte budget
     // (sqe->optlen, linux 6.17), bounding read-ahead without a cancel.
     multishot_recv_limit,
+    // engine fast path: the loop's wait is not counted as iowait
+    // (IORING_ENTER_NO_IOWAIT, linux 6.15).
+    no_iowait,
     // An engine fast path that needs nothing from the kernel but send(2):
     // try a send in place before queuing it.
     speculative_send,
