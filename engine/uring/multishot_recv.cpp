@@ -32,7 +32,9 @@ MultishotRecv::Stream* MultishotRecv::stream(int fd) noexcept {
     auto i = static_cast<std::size_t>(fd);
     if (i >= streams_.size()) {
         try {
-            streams_.resize(std::max<std::size_t>(i + 1, streams_.size() * 2));
+            // Exactly to i: the vector's own growth keeps this amortised,
+            // and no entry past the highest fd is constructed (touched).
+            streams_.resize(i + 1);
         } catch (...) {
             return nullptr;
         }
@@ -81,11 +83,12 @@ void MultishotRecv::send_cancel(int fd, Stream& s) noexcept {
 }
 
 void MultishotRecv::push(Stream& s, std::uint32_t bid, std::int32_t len) noexcept {
+    const auto id = static_cast<std::uint16_t>(bid);
     length_[bid] = len;
     next_[bid] = none;
-    if (s.tail != none) next_[s.tail] = bid;
-    else s.head = bid;
-    s.tail = bid;
+    if (s.tail != none) next_[s.tail] = id;
+    else s.head = id;
+    s.tail = id;
     ++s.queued;
     pool_.note_held();
 }
@@ -153,21 +156,22 @@ void MultishotRecv::on_cqe(std::uint64_t ud, int res, std::uint32_t flags) noexc
     const int fd = static_cast<int>(ud & 0xff'ffff);
     const auto serial = static_cast<std::uint32_t>(ud >> 32);
     const bool more = flags & IORING_CQE_F_MORE;
-    const std::uint32_t bid = (flags & IORING_CQE_F_BUFFER) ? flags >> IORING_CQE_BUFFER_SHIFT : none;
+    constexpr std::uint32_t no_buffer = UINT32_MAX;
+    const std::uint32_t bid = (flags & IORING_CQE_F_BUFFER) ? flags >> IORING_CQE_BUFFER_SHIFT : no_buffer;
     if (!more && armed_count_ > 0) --armed_count_;  // this request has ended, whichever life it served
     Stream* s = find(fd);
-    if (!s || s->serial != serial || (bid != none && bid >= next_.size())) {
-        if (bid != none) hooks_.give_back(bid);  // the file it read from is gone
+    if (!s || s->serial != serial || (bid != no_buffer && bid >= next_.size())) {
+        if (bid != no_buffer) hooks_.give_back(bid);  // the file it read from is gone
         return;
     }
     if (!more) {
         s->armed = false;
         s->cancel_sent = false;
     }
-    if (res > 0 && bid != none) {
+    if (res > 0 && bid != no_buffer) {
         push(*s, bid, res);
     } else {
-        if (bid != none) hooks_.give_back(bid);
+        if (bid != no_buffer) hooks_.give_back(bid);
         if (res == -ENOBUFS) {
             // The ring ran dry and ended the request. Re-arming now would
             // only fail again: borrowed reads wait in the core for a buffer
@@ -184,7 +188,7 @@ void MultishotRecv::on_cqe(std::uint64_t ud, int res, std::uint32_t flags) noexc
         } else if (res != -ECANCELED) {
             // EOF or an error, behind whatever came before it. ECANCELED is
             // our own backpressure cancel: nothing for the reader.
-            s->end = res > 0 ? -EIO : res;
+            s->end = static_cast<std::int16_t>(res > 0 || res < -4095 ? -EIO : res);
         }
     }
     serve(fd, *s);

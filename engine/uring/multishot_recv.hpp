@@ -96,16 +96,19 @@ public:
     std::size_t armed() const noexcept { return armed_count_; }
 
 private:
-    static constexpr std::uint32_t none = UINT32_MAX;
-    static constexpr std::int32_t no_end = 1;  // any positive value: no end queued
+    static constexpr std::uint16_t none = UINT16_MAX;  // buffer ids are below BufPool::max_count
+    static_assert(BufPool::max_count <= none);
+    static constexpr std::int16_t no_end = 1;  // any positive value: no end queued
 
+    // One per fd number ever read with read-ahead: 40 bytes, as it counts
+    // against the memory of every idle connection.
     struct Stream {
         std::uint32_t serial = 0;
-        std::uint32_t head = none;    // queued buffers, linked through next_
-        std::uint32_t tail = none;
-        std::uint32_t head_off = 0;   // bytes of the head a plain recv already took
-        std::uint32_t queued = 0;
-        std::int32_t end = no_end;    // EOF (0) or -errno, delivered after the queue
+        std::uint32_t head_off = 0;  // bytes of the head a plain recv already took
+        std::uint16_t head = none;   // queued buffers, linked through next_
+        std::uint16_t tail = none;
+        std::uint16_t queued = 0;
+        std::int16_t end = no_end;   // EOF (0) or -errno, delivered after the queue
         bool armed = false;
         bool cancel_sent = false;
         OpQueue waiters;
@@ -136,7 +139,7 @@ private:
     const std::uint32_t read_ahead_;
     std::uint64_t& arms_;
     std::vector<Stream> streams_;          // by fd
-    std::vector<std::uint32_t> next_;      // by buffer id: the next queued buffer of its stream
+    std::vector<std::uint16_t> next_;      // by buffer id: the next queued buffer of its stream
     std::vector<std::int32_t> length_;     // by buffer id: bytes the kernel put there
     std::size_t armed_count_ = 0;
 };
