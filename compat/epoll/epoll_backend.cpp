@@ -307,7 +307,9 @@ void EpollBackend::fd_opened(int fd) noexcept {
 }
 
 // The fds a completed op brought in: an accept's new socket, and the fds
-// of an SCM_RIGHTS message a recvmsg took in.
+// of an SCM_RIGHTS message a recvmsg took in. The core calls fd_opened for
+// them too once this call into the backend returns (a no-op then: the
+// desc is fresh); this one runs at once, before the rest of the batch.
 void EpollBackend::note_new_fds(const Op& op) noexcept {
     for_each_carried_fd(op, [this](int fd) { fd_opened(fd); });
 }

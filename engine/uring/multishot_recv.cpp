@@ -143,12 +143,7 @@ void MultishotRecv::serve(int fd, Stream& s) noexcept {
         s.waiters.pop();
         hooks_.finished(*w);
     }
-    if (!s.waiters.empty() && !s.armed && !arm(fd, s)) {
-        while (Op* w = s.waiters.pop()) {
-            w->result = -EBUSY;
-            hooks_.finished(*w);
-        }
-    }
+    if (!s.waiters.empty() && !s.armed && !arm(fd, s)) fail_waiters(s, -EBUSY);
     if (s.armed && s.queued >= read_ahead_) send_cancel(fd, s);
 }
 
@@ -203,11 +198,15 @@ bool MultishotRecv::cancel(Op& op) noexcept {
     return true;
 }
 
-void MultishotRecv::reset(Stream& s) noexcept {
+void MultishotRecv::fail_waiters(Stream& s, int err) noexcept {
     while (Op* w = s.waiters.pop()) {
-        w->result = -ECANCELED;
+        w->result = err;
         hooks_.finished(*w);
     }
+}
+
+void MultishotRecv::reset(Stream& s) noexcept {
+    fail_waiters(s, -ECANCELED);
     while (s.queued > 0) hooks_.give_back(pop(s));
     s.end = no_end;
     s.armed = false;  // still counted in armed_count_ until its last CQE

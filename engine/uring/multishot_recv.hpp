@@ -128,6 +128,7 @@ private:
     void serve(int fd, Stream& s) noexcept;  // waiters from the queue, then re-arm if they still wait
     void push(Stream& s, std::uint32_t bid, std::int32_t len) noexcept;
     std::uint32_t pop(Stream& s) noexcept;
+    void fail_waiters(Stream& s, int err) noexcept;
     void reset(Stream& s) noexcept;
     static std::uint64_t tag(int fd, std::uint32_t serial) noexcept {
         return (std::uint64_t{serial} << 32) | 0x4000'0000u | static_cast<std::uint32_t>(fd);

@@ -108,9 +108,9 @@ int UringBackend::init() {
     speculative_send_ = allowed_.has(Feature::speculative_send);
     no_iowait_ = allowed_.has(Feature::no_iowait);
     buf_ring_allowed_ = allowed_.has(Feature::buf_ring);
-    // The verdict allows read-ahead only with the byte budget (fairness).
-    multishot_recv_allowed_ = buf_ring_allowed_ && allowed_.has(Feature::multishot_recv) &&
-                              allowed_.has(Feature::multishot_recv_limit);
+    // The verdict grants read-ahead only with buf_ring and the byte budget
+    // (engine/probe/verdict.cpp); it starts once the buffer ring is set up.
+    multishot_recv_allowed_ = allowed_.has(Feature::multishot_recv);
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) return errno;
     if (setup_flags_ & IORING_SETUP_SINGLE_ISSUER) return 0;  // activated by enter_thread
